@@ -1,0 +1,300 @@
+"""Record schema v1: the one definition of what devices send and the server stores.
+
+Every fact that leaves a device — a citizen's rating, a ticket's life in the queue — is a
+*record*: a flat JSON object with a device-made UUID ``id``, a ``kind``, the ``office_id``
+and ``device_id`` it came from, a per-device increasing ``seq`` and ``created_at`` (ISO-8601
+with a UTC offset, device clock). The same ``validate`` function runs on the device before a
+record is stored and on the server before it is accepted, so both sides agree on what a
+good record is, and a bad one is refused with a message naming the field.
+
+Kinds (DESIGN.md §4):
+
+``rating``
+    One citizen's answer at a counter. ``score`` is the level on a scale of ``scale`` levels,
+    1 = least satisfied … ``scale`` = most satisfied; ``score`` and ``satisfied`` are both
+    ``null`` when the prompt closed without an answer (recorded as *not rated*, outside every
+    rate's denominator). ``misuse`` marks rapid repeated presses kept for audit but excluded
+    from rates.
+``ticket``
+    A versioned snapshot of one queue ticket (``ticket_id``, ``version``). Each snapshot has
+    its own record ``id``; the server keeps the highest ``version`` per ``ticket_id``, so
+    uploads are idempotent and their order does not matter.
+
+Pure Python on purpose: the counter tablet imports it on Android.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sync.text import nfc
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "KINDS",
+    "TICKET_STATUSES",
+    "MAX_COMMENT_CHARS",
+    "RecordError",
+    "validate",
+    "new_rating",
+    "new_ticket",
+    "now_iso",
+]
+
+SCHEMA_VERSION = 1
+KINDS = ("rating", "ticket")
+TICKET_STATUSES = ("waiting", "called", "serving", "finished", "no_show", "transferred", "cancelled")
+MAX_COMMENT_CHARS = 500
+MAX_REASONS = 20
+MAX_ID_CHARS = 64
+
+
+class RecordError(ValueError):
+    """A record that does not follow schema v1; ``problems`` lists every field at fault."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def now_iso() -> str:
+    """The current time as ISO-8601 with the local UTC offset, to the millisecond."""
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="milliseconds")
+
+
+# --- field checkers: each returns the cleaned value or raises _Bad(reason) -------------
+
+
+class _Bad(Exception):
+    pass
+
+
+def _uuid(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad(f"expected a UUID string, found {type(value).__name__}")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise _Bad(f"expected a UUID, found {value!r}") from None
+
+
+def _ident(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad(f"expected a non-empty identifier string, found {value!r}")
+    if len(value) > MAX_ID_CHARS:
+        raise _Bad(f"identifier longer than {MAX_ID_CHARS} characters")
+    return nfc(value)
+
+
+def _int(low: int, high: int | None = None):
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Bad(f"expected an integer, found {value!r}")
+        if value < low or (high is not None and value > high):
+            bounds = f"{low}..{high}" if high is not None else f">= {low}"
+            raise _Bad(f"expected an integer {bounds}, found {value}")
+        return value
+
+    return check
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad(f"expected true or false, found {value!r}")
+    return value
+
+
+def _timestamp(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad(f"expected an ISO-8601 timestamp string, found {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Bad(f"expected an ISO-8601 timestamp, found {value!r}") from None
+    if parsed.tzinfo is None:
+        raise _Bad(f"timestamp {value!r} has no UTC offset (add e.g. +07:00)")
+    if not 2000 <= parsed.year <= 2100:
+        raise _Bad(f"timestamp {value!r} is outside 2000..2100")
+    return value
+
+
+def _text(max_chars: int):
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _Bad(f"expected text, found {value!r}")
+        value = nfc(value)
+        if len(value) > max_chars:
+            raise _Bad(f"text longer than {max_chars} characters ({len(value)})")
+        return value
+
+    return check
+
+
+def _lang(value: Any) -> str:
+    if value not in ("vi", "en"):
+        raise _Bad(f"expected 'vi' or 'en', found {value!r}")
+    return value
+
+
+def _status(value: Any) -> str:
+    if value not in TICKET_STATUSES:
+        raise _Bad(f"expected one of {', '.join(TICKET_STATUSES)}, found {value!r}")
+    return value
+
+
+def _reasons(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise _Bad(f"expected a list of reason codes, found {value!r}")
+    if len(value) > MAX_REASONS:
+        raise _Bad(f"more than {MAX_REASONS} reasons")
+    cleaned = [_ident(code) for code in value]
+    if len(set(cleaned)) != len(cleaned):
+        raise _Bad("a reason code is repeated")
+    return cleaned
+
+
+def _nullable(check):
+    def wrapped(value: Any):
+        return None if value is None else check(value)
+
+    return wrapped
+
+
+_COMMON = {
+    "id": (True, _uuid),
+    "kind": (True, None),  # checked before the per-kind fields
+    "office_id": (True, _ident),
+    "device_id": (True, _ident),
+    "seq": (True, _int(1)),
+    "created_at": (True, _timestamp),
+}
+
+# field -> (required, checker); optional fields default to None / [] / False when absent.
+_KIND_FIELDS: dict[str, dict[str, tuple[bool, Any]]] = {
+    "rating": {
+        "counter_id": (True, _int(1, 999)),
+        "clerk_id": (False, _nullable(_ident)),
+        "ticket_id": (False, _nullable(_uuid)),
+        "ticket_number": (False, _nullable(_int(0, 99999))),
+        "service_id": (False, _nullable(_ident)),
+        "score": (True, _nullable(_int(1, 10))),
+        "scale": (True, _int(2, 10)),
+        "satisfied": (True, _nullable(_bool)),
+        "reasons": (False, _reasons),
+        "comment": (False, _nullable(_text(MAX_COMMENT_CHARS))),
+        "misuse": (False, _bool),
+        "lang": (True, _lang),
+    },
+    "ticket": {
+        "ticket_id": (True, _uuid),
+        "version": (True, _int(1)),
+        "number": (True, _int(0, 99999)),
+        "service_id": (True, _ident),
+        "priority": (True, _bool),
+        "status": (True, _status),
+        "issued_at": (True, _timestamp),
+        "called_at": (False, _nullable(_timestamp)),
+        "served_at": (False, _nullable(_timestamp)),
+        "finished_at": (False, _nullable(_timestamp)),
+        "counter_id": (False, _nullable(_int(1, 999))),
+        "clerk_id": (False, _nullable(_ident)),
+        "transfers": (False, _int(0)),
+        "recalls": (False, _int(0)),
+    },
+}
+
+_DEFAULTS = {"reasons": list, "misuse": lambda: False, "transfers": lambda: 0, "recalls": lambda: 0}
+
+
+def validate(record: Any) -> dict:
+    """Check ``record`` against schema v1 and return a cleaned copy (NFC text, defaults filled).
+
+    Raises ``RecordError`` listing every problem, each naming its field, e.g.
+    ``score: expected an integer 1..10, found 0``. Unknown fields are refused so a typo
+    on a device never silently drops data.
+    """
+    if not isinstance(record, dict):
+        raise RecordError([f"record: expected a JSON object, found {type(record).__name__}"])
+    kind = record.get("kind")
+    if kind not in _KIND_FIELDS:
+        raise RecordError([f"kind: expected one of {', '.join(KINDS)}, found {kind!r}"])
+    fields = {**_COMMON, **_KIND_FIELDS[kind]}
+    problems: list[str] = []
+    cleaned: dict[str, Any] = {}
+    for name in record:
+        if name not in fields:
+            problems.append(f"{name}: unknown field for a {kind} record")
+    for name, (required, check) in fields.items():
+        if name not in record:
+            if required:
+                problems.append(f"{name}: missing")
+            else:
+                cleaned[name] = _DEFAULTS.get(name, lambda: None)()
+            continue
+        if check is None:
+            cleaned[name] = record[name]
+            continue
+        try:
+            cleaned[name] = check(record[name])
+        except _Bad as bad:
+            problems.append(f"{name}: {bad}")
+    if not problems:
+        problems.extend(_cross_checks(cleaned))
+    if problems:
+        raise RecordError(problems)
+    return cleaned
+
+
+def _cross_checks(rec: dict) -> list[str]:
+    problems = []
+    if rec["kind"] == "rating":
+        if rec["score"] is not None and rec["score"] > rec["scale"]:
+            problems.append(f"score: {rec['score']} is above the scale of {rec['scale']} levels")
+        if (rec["score"] is None) != (rec["satisfied"] is None):
+            problems.append("satisfied: must be null exactly when score is null (not rated)")
+        if rec["score"] is None and (rec["reasons"] or rec["comment"]):
+            problems.append("reasons: an unrated prompt cannot carry reasons or a comment")
+    return problems
+
+
+def _base(kind: str, office_id: str, device_id: str, seq: int, created_at: str | None) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": kind,
+        "office_id": office_id,
+        "device_id": device_id,
+        "seq": seq,
+        "created_at": created_at or now_iso(),
+    }
+
+
+def new_rating(*, office_id: str, device_id: str, seq: int, counter_id: int, score: int | None,
+               scale: int, satisfied: bool | None, lang: str, clerk_id: str | None = None,
+               ticket_id: str | None = None, ticket_number: int | None = None,
+               service_id: str | None = None, reasons: list[str] | tuple = (),
+               comment: str | None = None, misuse: bool = False,
+               created_at: str | None = None) -> dict:
+    """Build and validate a ``rating`` record with a fresh id."""
+    record = _base("rating", office_id, device_id, seq, created_at)
+    record.update(counter_id=counter_id, clerk_id=clerk_id, ticket_id=ticket_id,
+                  ticket_number=ticket_number, service_id=service_id, score=score, scale=scale,
+                  satisfied=satisfied, reasons=list(reasons), comment=comment or None,
+                  misuse=misuse, lang=lang)
+    return validate(record)
+
+
+def new_ticket(*, office_id: str, device_id: str, seq: int, ticket_id: str, version: int,
+               number: int, service_id: str, priority: bool, status: str, issued_at: str,
+               called_at: str | None = None, served_at: str | None = None,
+               finished_at: str | None = None, counter_id: int | None = None,
+               clerk_id: str | None = None, transfers: int = 0, recalls: int = 0,
+               created_at: str | None = None) -> dict:
+    """Build and validate a ``ticket`` snapshot record with a fresh id."""
+    record = _base("ticket", office_id, device_id, seq, created_at)
+    record.update(ticket_id=ticket_id, version=version, number=number, service_id=service_id,
+                  priority=priority, status=status, issued_at=issued_at, called_at=called_at,
+                  served_at=served_at, finished_at=finished_at, counter_id=counter_id,
+                  clerk_id=clerk_id, transfers=transfers, recalls=recalls)
+    return validate(record)

@@ -1,0 +1,36 @@
+"""The ``tablet-rating`` command: the counter tablet that collects ratings, and its tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sync.config import Config, add_config_argument, load_config_or_exit
+
+
+def _check_config(cfg: Config, args: argparse.Namespace) -> int:
+    print(f"{cfg.source}: OK — office {cfg.office.id!r}, {len(cfg.services)} services, "
+          f"{len(cfg.counters)} counters, {len(cfg.clerks)} clerks")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tablet-rating", description="Counter rating tablet of Thước Đo.")
+    add_config_argument(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("check-config", help="validate the configuration file and exit").set_defaults(func=_check_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    cfg = load_config_or_exit(args.config)
+    return args.func(cfg, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
