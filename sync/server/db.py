@@ -1,0 +1,136 @@
+"""Database access for the central server: engine set-up and migrations, SQLite or PostgreSQL.
+
+One ``Database`` object per server process holds the engine and the session factory. The URL
+decides the backend: ``sqlite:///path`` (the default, a file in data_dir) or
+``postgresql+psycopg://…`` (production). Both are supported for real — every server test runs
+on both — so anything dialect-specific lives here or behind SQLAlchemy's dialect ``insert``.
+
+SQLite specifics, set on every connection: WAL journal (readers never block the writer), a
+30 s busy timeout, foreign keys on, and ``BEGIN IMMEDIATE`` for every transaction so two
+concurrent writers queue up instead of failing with "database is locked" when one of them
+upgrades a read transaction to a write.
+
+Migrations are Alembic scripts shipped inside the package (``sync/server/migrations``) and
+run programmatically: ``migrate(url)`` brings any database to the latest schema; no
+``alembic.ini`` is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Database", "make_engine", "normalise_url", "migrate", "current_revision", "head_revision"]
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Use the psycopg (v3) driver for plain ``postgresql://`` / ``postgres://`` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine for ``url`` with the per-dialect settings described in the module docstring."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        _sqlite_setup(engine)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy (below) issue BEGIN itself instead of pysqlite's implicit one.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config(connection):
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine_or_url: Engine | str, revision: str = "head") -> str:
+    """Upgrade the database to ``revision`` (default: latest); return the revision reached."""
+    from alembic import command
+
+    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), revision)
+        return current_revision(engine)
+    finally:
+        if isinstance(engine_or_url, str):
+            engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The latest revision shipped with this version of the server."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(_MIGRATIONS)).get_current_head()
+
+
+class Database:
+    """The server's engine and session factory. ``with db.session() as s:`` opens a session;
+    ``with db.begin() as s:`` opens one inside a transaction committed at the end."""
+
+    def __init__(self, url: str, **engine_kwargs):
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url, **engine_kwargs)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self) -> Session:
+        return self._factory()
+
+    def begin(self):
+        return self._factory.begin()
+
+    def migrate(self) -> str:
+        return migrate(self.engine)
+
+    def is_empty(self) -> bool:
+        return not inspect(self.engine).get_table_names()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,306 @@
+"""The central server's tables: one SQLAlchemy declaration shared by ingest, dashboard and exports.
+
+Why these shapes:
+
+* ``ratings`` and ``ticket_records`` are keyed by the device-made record ``id`` (UUID text),
+  so a record uploaded twice hits the primary key and is recognised as a duplicate — under
+  concurrency too, because ingest inserts with ``ON CONFLICT DO NOTHING``. ``content_hash``
+  (SHA-256 of the validated record) tells a true re-send from a conflicting record that
+  reuses an id; conflicts go to ``quarantine`` for an admin to look at.
+* ``tickets`` holds one row per queue ticket with the highest ``version`` seen, so ticket
+  snapshots may arrive in any order.
+* Every fact carries ``local_date``/``local_hour`` computed in the office's time zone at
+  ingest, so dashboards group by day and hour with plain indexed columns on both SQLite and
+  PostgreSQL (no time-zone functions in queries).
+* All timestamps are stored in UTC (``UTCDateTime``) and come back timezone-aware.
+* Secrets (device tokens, admin API tokens, sessions, enrollment codes) are stored only as
+  SHA-256 hashes; admin passwords as Argon2 hashes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
+                        String, Text, TypeDecorator)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base", "UTCDateTime", "Office", "Service", "Counter", "Clerk", "Device", "EnrollmentCode",
+    "Rating", "Ticket", "TicketRecord", "Quarantine", "Admin", "ApiToken", "Session", "ExportAudit",
+    "ROLES", "DEVICE_KINDS",
+]
+
+ROLES = ("province_admin", "office_manager")
+DEVICE_KINDS = ("tablet", "kiosk", "hub")
+
+# Stable constraint names, so Alembic migrations can refer to them on every database.
+_NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware (UTC).
+
+    PostgreSQL keeps it as ``timestamptz``; SQLite has no time zones, so the value is stored
+    as naive UTC text and the UTC zone is put back on read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=_NAMING)
+
+
+# --- offices and what they are made of ------------------------------------------------------
+
+
+class Office(Base):
+    __tablename__ = "offices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    province: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    # The office configuration without secrets (counter tokens, clerk PINs, admin PIN),
+    # served to devices by GET /api/v1/devices/config; the ETag is a hash of this text.
+    config_json: Mapped[str] = mapped_column(Text, default="{}")
+    config_etag: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    office_id: Mapped[str] = mapped_column(String(64), ForeignKey("offices.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+
+    office_id: Mapped[str] = mapped_column(String(64), ForeignKey("offices.id"), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+
+
+class Clerk(Base):
+    __tablename__ = "clerks"
+
+    office_id: Mapped[str] = mapped_column(String(64), ForeignKey("offices.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+
+class Device(Base):
+    """An enrolled tablet, kiosk or hub; ``token_hash`` is SHA-256 of its bearer token."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), ForeignKey("offices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pending: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    app_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Device clock minus server clock in seconds at the last upload (sent_at - received).
+    clock_skew_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class EnrollmentCode(Base):
+    """A one-time, short-lived code an admin gives to a device to enroll it."""
+
+    __tablename__ = "enrollment_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), ForeignKey("offices.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+# --- facts uploaded by devices ----------------------------------------------------------------
+
+
+class Rating(Base):
+    """One citizen's rating (record kind ``rating``); ``score``/``satisfied`` null = not rated."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64))  # server device (from the token)
+    source_device_id: Mapped[str] = mapped_column(String(64))  # the record's own device_id
+    seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+    local_hour: Mapped[int] = mapped_column(Integer)
+    counter_id: Mapped[int] = mapped_column(Integer)
+    clerk_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ticket_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    ticket_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    service_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    scale: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    reasons: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of reason codes
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    misuse: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str] = mapped_column(String(8))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_ratings_office_date", "office_id", "local_date"),
+        Index("ix_ratings_office_clerk", "office_id", "clerk_id"),
+        Index("ix_ratings_office_counter", "office_id", "counter_id"),
+        Index("ix_ratings_local_date", "local_date"),
+    )
+
+
+class Ticket(Base):
+    """The latest known state of one queue ticket (highest ``version`` of its snapshots)."""
+
+    __tablename__ = "tickets"
+
+    ticket_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    service_id: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    clerk_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    recalls: Mapped[int] = mapped_column(Integer, default=0)
+    wait_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # called_at - issued_at
+    service_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # finished_at - served_at
+    local_date: Mapped[date] = mapped_column(Date)  # of issued_at, office time zone
+    local_hour: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_tickets_office_date", "office_id", "local_date"),)
+
+
+class TicketRecord(Base):
+    """Every ticket snapshot record id ever accepted: makes ticket uploads idempotent."""
+
+    __tablename__ = "ticket_records"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(36), index=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64))
+    source_device_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Quarantine(Base):
+    """A record that reused a stored id with different content, kept for an admin to decide."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    office_id: Mapped[str] = mapped_column(String(64), index=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # the record as received, JSON
+
+
+# --- admins ----------------------------------------------------------------------------------
+
+
+class Admin(Base):
+    """A person who uses the dashboard: a province admin (all offices) or an office manager."""
+
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    office_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("offices.id"), nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A short-lived bearer token for scripts (POST /api/v1/auth/token); hash only."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    admin_id: Mapped[int] = mapped_column(Integer, ForeignKey("admins.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Session(Base):
+    """A dashboard login (cookie); hash of the cookie value and the session's CSRF secret."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    admin_id: Mapped[int] = mapped_column(Integer, ForeignKey("admins.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ExportAudit(Base):
+    """Who exported what and when (every export, CLI and web)."""
+
+    __tablename__ = "export_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    filters: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    rows: Mapped[int] = mapped_column(Integer, default=0)
