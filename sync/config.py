@@ -198,6 +198,9 @@ class Hub:
     daily_reset_hour: int = _help("Local hour (0–23) at which numbers restart and the day is archived.", default=3)
     notice: str = _help("Scrolling notice on the lobby display.", default="")
     default_service_min: float = _help("Assumed minutes per citizen before there is history.", default=8.0)
+    read_numbers: Literal["whole", "digits"] = _help(
+        "How the voice call reads ticket numbers: 'whole' (2015 = \"hai nghìn không trăm mười lăm\") or "
+        "'digits' (2015 = \"hai, không, một, năm\").", default="whole")
 
 
 @dataclass(frozen=True, kw_only=True)
