@@ -1,0 +1,427 @@
+"""Rating exports for admins: CSV and XLSX, streamed with flat memory, every one audited.
+
+``GET /api/v1/exports/ratings?format=csv|xlsx&from=YYYY-MM-DD&to=YYYY-MM-DD`` (optional
+``office_id``, ``counter_id``, ``clerk_id``, ``service_id``, ``score``, ``lang=vi|en``) with an
+admin bearer token or a dashboard session, and ``sync-server export`` on the command line, both
+go through ``export_ratings``.
+
+What a row holds — everything a person needs without a lookup table: rating id, local date
+and time (office time zone), office, counter, clerk id and name, service, ticket number, level
+number and words, satisfied, reason words, comment, misuse flag, device, time received.
+
+How memory stays flat for a million rows:
+
+* names (offices, counters, clerks, services, devices, levels, reasons) are loaded once into
+  small dictionaries (``labels.Names``); the rating query joins nothing;
+* rows come from a server-side cursor (``yield_per``) a few thousand at a time;
+* CSV is produced as a generator of byte chunks straight into the HTTP response;
+* XLSX is written by xlsxwriter in ``constant_memory`` mode (each row is flushed to disk as
+  soon as it is complete) into a temporary file, which is then streamed and deleted.
+
+Safety: a text cell that starts with ``= + - @`` (or a tab / carriage return) is prefixed with
+``'`` so spreadsheet programs show it as text instead of running it as a formula (CSV/formula
+injection) — in both formats, because an XLSX opened and re-saved as CSV would lose the cell
+type. An office manager can only export their own office (``Principal.office_ids_for``).
+
+Audit: an ``export_audit`` row (who, when, kind, filters) is written *before* the data is read
+and its ``rows`` count updated when the export ends, so even an interrupted export leaves a
+trace.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from starlette.background import BackgroundTask
+
+from sync.server.auth import Principal, current_admin
+from sync.server.errors import ApiError
+from sync.server.labels import Names
+from sync.server.models import ExportAudit, Rating
+from sync.server.stats import Scope
+
+__all__ = ["COLUMNS", "ExportRequest", "escape_cell", "parse_request", "rating_rows", "csv_chunks",
+           "write_xlsx", "export_to_file", "audit_start", "audit_finish", "router", "MAX_XLSX_ROWS"]
+
+FORMATS = ("csv", "xlsx")
+YIELD_PER = 5000
+MAX_XLSX_ROWS = 1_048_576  # Excel's limit per sheet, header included
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+# (key, Vietnamese header, English header, kind, XLSX width)
+COLUMNS = [
+    ("rating_id", "Mã đánh giá", "Rating id", "text", 38),
+    ("date", "Ngày (giờ địa phương)", "Local date", "date", 12),
+    ("time", "Giờ", "Local time", "time", 9),
+    ("office", "Đơn vị", "Office", "text", 30),
+    ("counter", "Quầy", "Counter", "text", 10),
+    ("clerk_id", "Mã cán bộ", "Clerk id", "text", 16),
+    ("clerk", "Cán bộ", "Clerk", "text", 22),
+    ("service", "Lĩnh vực", "Service", "text", 24),
+    ("ticket_number", "Số thứ tự", "Ticket number", "int", 10),
+    ("score", "Mức (số)", "Level (number)", "int", 8),
+    ("level", "Mức đánh giá", "Level", "text", 16),
+    ("satisfied", "Hài lòng", "Satisfied", "bool", 9),
+    ("reasons", "Lý do", "Reasons", "text", 30),
+    ("comment", "Góp ý", "Comment", "text", 40),
+    ("misuse", "Bấm bất thường", "Misuse", "bool", 9),
+    ("device", "Thiết bị", "Device", "text", 20),
+    ("received_at", "Máy chủ nhận lúc (giờ địa phương)", "Received at (local time)", "datetime", 19),
+]
+
+_YES_NO = {"vi": ("Có", "Không"), "en": ("yes", "no")}
+
+
+def escape_cell(value: str) -> str:
+    """Neutralise spreadsheet formulas: ``=1+1`` → ``'=1+1``."""
+    return "'" + value if value and value[0] in _DANGEROUS else value
+
+
+# --- what to export ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    format: str
+    date_from: date
+    date_to: date
+    office_id: str | None = None
+    counter_id: int | None = None
+    clerk_id: str | None = None
+    service_id: str | None = None
+    score: int | None = None
+    lang: str = "vi"
+
+    def audit_filters(self) -> str:
+        data = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
+        return json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False, sort_keys=True)
+
+
+def _date(name: str, value: str | None) -> date:
+    if not value:
+        raise ApiError(400, "bad_request", f"{name}: required, a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "bad_request", f"{name}: expected a date written YYYY-MM-DD, found {value!r}") from None
+
+
+def _int(name: str, value: str | None, low: int, high: int) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise ApiError(400, "bad_request", f"{name}: expected a whole number {low}..{high}, found {value!r}")
+    return number
+
+
+def _ident(name: str, value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    if len(value) > 64:
+        raise ApiError(400, "bad_request", f"{name}: at most 64 characters")
+    return value
+
+
+def parse_request(params: dict, *, default_format: str | None = None) -> ExportRequest:
+    """Build an ``ExportRequest`` from query parameters; raise ``ApiError(400)`` naming the
+    parameter at fault."""
+    fmt = params.get("format") or default_format
+    if fmt not in FORMATS:
+        raise ApiError(400, "bad_request", f"format: expected csv or xlsx, found {fmt!r}")
+    date_from = _date("from", params.get("from"))
+    date_to = _date("to", params.get("to"))
+    if date_to < date_from:
+        raise ApiError(400, "bad_request", f"to: {date_to} is before from: {date_from}")
+    lang = params.get("lang") or "vi"
+    if lang not in ("vi", "en"):
+        raise ApiError(400, "bad_request", f"lang: expected vi or en, found {lang!r}")
+    return ExportRequest(fmt, date_from, date_to, _ident("office_id", params.get("office_id")),
+                         _int("counter_id", params.get("counter_id"), 1, 999),
+                         _ident("clerk_id", params.get("clerk_id")),
+                         _ident("service_id", params.get("service_id")),
+                         _int("score", params.get("score"), 1, 10), lang)
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+
+def _statement(req: ExportRequest, office_ids: list[str] | None):
+    scope = Scope(req.date_from, req.date_to, tuple(office_ids) if office_ids is not None else None)
+    conds = scope.conditions(Rating)
+    if req.counter_id is not None:
+        conds.append(Rating.counter_id == req.counter_id)
+    if req.clerk_id is not None:
+        conds.append(Rating.clerk_id == req.clerk_id)
+    if req.service_id is not None:
+        conds.append(Rating.service_id == req.service_id)
+    if req.score is not None:
+        conds.append(Rating.score == req.score)
+    return (select(Rating.id, Rating.office_id, Rating.created_at, Rating.counter_id, Rating.clerk_id,
+                   Rating.service_id, Rating.ticket_number, Rating.scale, Rating.score, Rating.satisfied,
+                   Rating.reasons, Rating.comment, Rating.misuse, Rating.device_id, Rating.received_at)
+            .where(*conds).order_by(Rating.created_at, Rating.id))
+
+
+def rating_rows(engine: Engine, req: ExportRequest, office_ids: list[str] | None) -> Iterator[tuple]:
+    """The export's rows as typed Python values in ``COLUMNS`` order, read in chunks from a
+    server-side cursor. Times are converted to each office's time zone (naive local values)."""
+    lang = req.lang
+    with engine.connect() as conn:
+        names = Names.load(conn)
+        zones: dict[str, ZoneInfo] = {}
+        office_names: dict[str, str] = {}
+        reason_text: dict[tuple[str, str], str] = {}
+        result = conn.execution_options(yield_per=YIELD_PER).execute(_statement(req, office_ids))
+        for (rid, office_id, created_at, counter_id, clerk_id, service_id, ticket_number, scale, score,
+             satisfied, reasons, comment, misuse, device_id, received_at) in result:
+            tz = zones.get(office_id)
+            if tz is None:
+                tz = zones[office_id] = ZoneInfo(names.timezone(office_id))
+                office_names[office_id] = names.office(office_id)
+            local = created_at.astimezone(tz)
+            level = names.level(office_id, scale, score)
+            reasons_key = (office_id, reasons)
+            words = reason_text.get(reasons_key)
+            if words is None:
+                try:
+                    codes = json.loads(reasons or "[]")
+                except ValueError:
+                    codes = [reasons]
+                words = "; ".join(names.reason(office_id, str(c), lang) for c in codes)
+                reason_text[reasons_key] = words
+            yield (rid, local.date(), local.time().replace(microsecond=0, tzinfo=None),
+                   office_names[office_id], names.counter(office_id, counter_id, lang), clerk_id or "",
+                   names.clerk(office_id, clerk_id), names.service(office_id, service_id, lang), ticket_number,
+                   score, level.label(lang) if level else "", satisfied, words, comment or "", bool(misuse),
+                   names.device(device_id),
+                   received_at.astimezone(tz).replace(tzinfo=None, microsecond=0))
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _csv_value(value, yes_no: tuple[str, str]):
+    if value is None:
+        return ""
+    if value is True:
+        return yes_no[0]
+    if value is False:
+        return yes_no[1]
+    if isinstance(value, str):
+        return escape_cell(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
+def csv_chunks(rows: Iterator[tuple], lang: str = "vi", counter: list | None = None,
+               chunk_rows: int = 2000) -> Iterator[bytes]:
+    """CSV as UTF-8 byte chunks, starting with a BOM (so Excel reads Vietnamese correctly).
+    ``counter[0]`` is kept at the number of data rows written so far."""
+    yes_no = _YES_NO[lang]
+    header = [c[2] if lang == "en" else c[1] for c in COLUMNS]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    yield "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    pending = 0
+    for row in rows:
+        writer.writerow([_csv_value(v, yes_no) for v in row])
+        pending += 1
+        if pending == chunk_rows:
+            if counter is not None:
+                counter[0] += pending
+            pending = 0
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if counter is not None:
+        counter[0] += pending
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+
+def write_xlsx(rows: Iterator[tuple], path: str | Path, lang: str = "vi", sheet_title: str | None = None) -> int:
+    """Write an XLSX file of typed cells (dates as dates, numbers as numbers, booleans) with a
+    bold frozen header, an autofilter and column widths; returns the number of data rows.
+    Past Excel's 1,048,576 rows per sheet the rows continue on a new sheet."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {
+        "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+        "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"})
+    header_fmt = workbook.add_format({"bold": True, "bg_color": "#DDE7F3", "border": 1, "text_wrap": True,
+                                      "valign": "top"})
+    formats = {"date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
+               "time": workbook.add_format({"num_format": "hh:mm:ss"}),
+               "datetime": workbook.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})}
+    title = sheet_title or ("Ratings" if lang == "en" else "Đánh giá")
+    kinds = [c[3] for c in COLUMNS]
+    headers = [c[2] if lang == "en" else c[1] for c in COLUMNS]
+    total = 0
+    sheet_no = 0
+
+    def new_sheet():
+        nonlocal sheet_no
+        sheet_no += 1
+        ws = workbook.add_worksheet(title if sheet_no == 1 else f"{title} ({sheet_no})")
+        for i, col in enumerate(COLUMNS):
+            ws.set_column(i, i, col[4])
+        ws.freeze_panes(1, 0)
+        ws.set_row(0, 30)
+        for i, text in enumerate(headers):
+            ws.write_string(0, i, text, header_fmt)
+        return ws
+
+    ws = new_sheet()
+    r = 0
+    try:
+        for row in rows:
+            r += 1
+            if r == MAX_XLSX_ROWS:
+                ws.autofilter(0, 0, r - 1, len(COLUMNS) - 1)
+                ws = new_sheet()
+                r = 1
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                kind = kinds[c]
+                if kind == "text":
+                    if value:
+                        ws.write_string(r, c, escape_cell(value))
+                elif kind == "int":
+                    ws.write_number(r, c, value)
+                elif kind == "bool":
+                    ws.write_boolean(r, c, value)
+                else:
+                    ws.write_datetime(r, c, value, formats[kind])
+            total += 1
+        ws.autofilter(0, 0, max(r, 1), len(COLUMNS) - 1)
+    finally:
+        workbook.close()
+    return total
+
+
+# --- audit --------------------------------------------------------------------------------------
+
+
+def audit_start(engine: Engine, username: str, kind: str, filters: str) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(ExportAudit.__table__.insert().values(
+            username=username, at=datetime.now(timezone.utc), kind=kind, filters=filters, rows=0))
+        return result.inserted_primary_key[0]
+
+
+def audit_finish(engine: Engine, audit_id: int, rows: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(ExportAudit).where(ExportAudit.id == audit_id).values(rows=rows))
+
+
+# --- the command line and the HTTP endpoint ------------------------------------------------------
+
+
+def export_to_file(engine: Engine, req: ExportRequest, out: str | Path, username: str,
+                   office_ids: list[str] | None = None) -> int:
+    """Write an export to ``out`` (atomically: a temporary file renamed at the end) and audit
+    it; returns the number of rows."""
+    out = Path(out)
+    audit_id = audit_start(engine, username, f"ratings.{req.format}", req.audit_filters())
+    rows = 0
+    tmp = tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False)
+    try:
+        if req.format == "csv":
+            counter = [0]
+            with tmp:
+                for chunk in csv_chunks(rating_rows(engine, req, office_ids), req.lang, counter):
+                    tmp.write(chunk)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            rows = counter[0]
+        else:
+            tmp.close()
+            rows = write_xlsx(rating_rows(engine, req, office_ids), tmp.name, req.lang)
+        os.replace(tmp.name, out)
+    finally:
+        if os.path.exists(tmp.name):
+            os.unlink(tmp.name)
+        audit_finish(engine, audit_id, rows)
+    return rows
+
+
+def _filename(req: ExportRequest) -> str:
+    office = f"-{req.office_id}" if req.office_id else ""
+    return f"danh-gia{office}-{req.date_from}-{req.date_to}.{req.format}"
+
+
+def stream_export(engine: Engine, principal: Principal, req: ExportRequest):
+    """The HTTP response for an export request already checked for permission."""
+    office_ids = principal.office_ids_for(req.office_id)
+    audit_id = audit_start(engine, principal.username, f"ratings.{req.format}", req.audit_filters())
+    disposition = {"Content-Disposition": f'attachment; filename="{_filename(req)}"'}
+    if req.format == "csv":
+        counter = [0]
+
+        def body():
+            try:
+                yield from csv_chunks(rating_rows(engine, req, office_ids), req.lang, counter)
+            finally:
+                audit_finish(engine, audit_id, counter[0])
+
+        return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=disposition)
+    fd, path = tempfile.mkstemp(prefix="thuocdo-export-", suffix=".xlsx")
+    os.close(fd)
+    rows = 0
+    try:
+        rows = write_xlsx(rating_rows(engine, req, office_ids), path, req.lang)
+    except BaseException:
+        os.unlink(path)
+        raise
+    finally:
+        audit_finish(engine, audit_id, rows)
+    return FileResponse(path, filename=_filename(req), background=BackgroundTask(os.unlink, path),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+
+
+@router.get("/ratings", responses={
+    200: {"description": "the ratings as a CSV (UTF-8 with BOM) or XLSX file, streamed",
+          "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+    400: {"description": "a parameter is wrong (the message names it)"},
+    401: {"description": "no admin token or session"}, 403: {"description": "another office's data"}})
+def export_ratings(request: Request, format: str = "csv", date_from: str | None = Query(None, alias="from"),
+                   date_to: str | None = Query(None, alias="to"), office_id: str | None = None, counter_id: str | None = None,
+                   clerk_id: str | None = None, service_id: str | None = None, score: str | None = None,
+                   lang: str = "vi", principal: Principal = Depends(current_admin)):
+    """Export ratings of the local dates ``from``..``to`` (inclusive) as CSV or XLSX.
+
+    Query parameters: ``format`` (csv|xlsx), ``from``, ``to`` (YYYY-MM-DD), optional ``office_id``,
+    ``counter_id``, ``clerk_id``, ``service_id``, ``score`` (level number) and ``lang`` (vi|en,
+    the language of headers and labels). Office managers get their own office only.
+    """
+    params = dict(request.query_params)
+    req = parse_request(params, default_format="csv")
+    return stream_export(request.app.state.db.engine, principal, req)
