@@ -135,7 +135,8 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     pending: Mapped[int | None] = mapped_column(Integer, nullable=True)
     app_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # Device clock minus server clock in seconds at the last upload (sent_at - received).
+    # Server receipt time minus the batch's sent_at (device clock), seconds, at the last upload:
+    # positive = the device clock is behind (plus network delay), negative = ahead.
     clock_skew_s: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 

@@ -1,0 +1,95 @@
+"""The central server's web application: ``create_app(config) -> FastAPI``.
+
+One factory builds everything a server process needs — database, limits, routers, error
+handlers — from the office ``Config`` (for ``server.*`` settings and the database URL), so
+tests, ``sync-server run`` and benchmarks start exactly the same app. Routers are plain
+modules, each owning one concern:
+
+* ``device_api`` — enrollment, batch upload, office config for devices;
+* ``auth`` — admin bearer tokens for scripts (and the session/CSRF helpers the dashboard uses);
+* further routers (dashboard, exports, reports) are included below in ``_include_routers``.
+
+A fresh (empty) database is migrated on creation; a database at an older schema is refused
+with a clear message until ``sync-server migrate`` has run, so an upgrade never silently
+changes production data.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from sync.config import Config
+from sync.server.db import Database, current_revision, head_revision
+from sync.server.errors import install_error_handlers
+from sync.server.limits import TokenBuckets
+
+__all__ = ["ServerSettings", "create_app", "SchemaOutdated"]
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Limits and lifetimes; the defaults are the production values (tests shrink some)."""
+
+    max_batch_records: int = 1000
+    max_body_bytes: int = 2 * 1024 * 1024
+    device_requests_per_s: float = 20.0   # sustained uploads per device …
+    device_burst: int = 40                # … with this many back to back
+    login_attempts_per_min: float = 10.0  # per client address and username
+    api_token_ttl_s: int = 3600
+    session_ttl_s: int = 8 * 3600
+
+
+class SchemaOutdated(RuntimeError):
+    pass
+
+
+def create_app(config: Config, *, database_url: str | None = None,
+               settings: ServerSettings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the server app for ``config``; ``database_url`` overrides ``config.database_url``."""
+    settings = settings or ServerSettings()
+    db = database or Database(database_url or config.database_url)
+    _ensure_schema(db)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        if database is None:  # a Database passed in belongs to the caller
+            db.dispose()
+
+    app = FastAPI(title="Thước Đo central server", version="1", lifespan=lifespan,
+                  description="Device enrollment, record upload, admin tokens, dashboard and exports.")
+    app.state.config = config
+    app.state.settings = settings
+    app.state.db = db
+    app.state.device_limiter = TokenBuckets(settings.device_requests_per_s, settings.device_burst)
+    app.state.login_limiter = TokenBuckets(settings.login_attempts_per_min / 60.0,
+                                           max(1, int(settings.login_attempts_per_min)))
+    install_error_handlers(app)
+    _include_routers(app)
+
+    @app.get("/healthz", tags=["server"])
+    def healthz():
+        """Liveness check for load balancers and monitoring."""
+        return {"status": "ok"}
+
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from sync.server import auth, device_api
+
+    app.include_router(device_api.router)
+    app.include_router(auth.router)
+
+
+def _ensure_schema(db: Database) -> None:
+    if db.is_empty():
+        db.migrate()
+        return
+    current, head = current_revision(db.engine), head_revision()
+    if current != head:
+        raise SchemaOutdated(f"database schema is at {current!r}, this server needs {head!r}: "
+                             "run `sync-server migrate` first")

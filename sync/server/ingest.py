@@ -1,0 +1,250 @@
+"""Storing uploaded records: validate, attribute, insert-or-ignore, spot conflicts.
+
+Used by ``POST /api/v1/batches`` and by ``sync-server import-batch`` (records carried on a USB
+stick), so both follow exactly the same rules:
+
+1. Each record is checked with ``sync.records.validate`` — THE schema — plus what only the
+   server knows: its ``office_id`` must be the office of the uploading device, and its
+   counter and service must exist in that office. A bad record is ``rejected`` with a reason;
+   the good records of the same batch are stored anyway.
+2. Records are inserted with ``INSERT … ON CONFLICT (id) DO NOTHING RETURNING id`` (the
+   dialect's insert, on SQLite and PostgreSQL alike), sorted by id so concurrent batches
+   lock rows in the same order. Whatever the database returns was ``accepted``. That is what
+   makes uploads idempotent under concurrency: two copies of a batch racing each other can
+   never both insert a record.
+3. A record that was not inserted already exists. If its ``content_hash`` (SHA-256 of the
+   validated record) matches, it is a ``duplicate`` — success for the device, which may have
+   missed our earlier reply. If not, the device reused an id for different content: the
+   record is ``rejected`` as a conflict and kept in ``quarantine`` for an admin.
+
+Ticket snapshots are stored the same way in ``ticket_records``; each newly accepted snapshot
+then upserts ``tickets``, where a row only moves to a *higher* version, so snapshots may
+arrive in any order and the ticket ends in its latest state.
+
+The caller owns the transaction (one per batch), so a batch is stored entirely or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from sync.records import RecordError, validate
+from sync.server.models import Counter, Office, Quarantine, Rating, Service, Ticket, TicketRecord
+
+__all__ = ["OfficeFacts", "load_office_facts", "ingest_records", "content_hash", "Outcome"]
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+CONFLICT_REASON = "conflict: a different record with this id is already stored (kept in quarantine)"
+
+
+@dataclass(frozen=True)
+class OfficeFacts:
+    """What ingest needs to know about an office to check and place its records."""
+
+    id: str
+    timezone: str
+    counters: frozenset[int]
+    services: frozenset[str]
+
+
+def load_office_facts(conn: Connection, office_id: str) -> OfficeFacts | None:
+    office = conn.execute(select(Office.id, Office.timezone).where(Office.id == office_id)).first()
+    if office is None:
+        return None
+    counters = conn.scalars(select(Counter.id).where(Counter.office_id == office_id)).all()
+    services = conn.scalars(select(Service.id).where(Service.office_id == office_id)).all()
+    return OfficeFacts(office.id, office.timezone, frozenset(counters), frozenset(services))
+
+
+@dataclass
+class Outcome:
+    """Per-record results in the order received, plus counts."""
+
+    results: list[dict] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r["status"] == status)
+
+
+def content_hash(cleaned: dict) -> str:
+    text = json.dumps(cleaned, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _utc(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> tuple[date, int]:
+    local = moment.astimezone(zone)
+    return local.date(), local.hour
+
+
+def _insert(conn: Connection):
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
+
+
+def _office_problems(rec: dict, office: OfficeFacts) -> list[str]:
+    problems = []
+    if rec["office_id"] != office.id:
+        problems.append(f"office_id: this device belongs to office {office.id!r}, "
+                        f"the record claims {rec['office_id']!r}")
+    counter = rec.get("counter_id")
+    if counter is not None and counter not in office.counters:
+        known = ", ".join(str(c) for c in sorted(office.counters)) or "none imported"
+        problems.append(f"counter_id: office {office.id!r} has no counter {counter} (known: {known})")
+    service = rec.get("service_id")
+    if service is not None and service not in office.services:
+        known = ", ".join(sorted(office.services)) or "none imported"
+        problems.append(f"service_id: office {office.id!r} has no service {service!r} (known: {known})")
+    return problems
+
+
+def _rating_row(rec: dict, digest: str, office: OfficeFacts, device_id: str, received: datetime) -> dict:
+    created = _utc(rec["created_at"])
+    local_date, local_hour = _local(created, _zone(office.timezone))
+    return {
+        "id": rec["id"], "office_id": office.id, "device_id": device_id, "source_device_id": rec["device_id"],
+        "seq": rec["seq"], "created_at": created, "local_date": local_date, "local_hour": local_hour,
+        "counter_id": rec["counter_id"], "clerk_id": rec["clerk_id"], "ticket_id": rec["ticket_id"],
+        "ticket_number": rec["ticket_number"], "service_id": rec["service_id"], "score": rec["score"],
+        "scale": rec["scale"], "satisfied": rec["satisfied"],
+        "reasons": json.dumps(rec["reasons"], ensure_ascii=False), "comment": rec["comment"],
+        "misuse": rec["misuse"], "lang": rec["lang"], "received_at": received, "content_hash": digest,
+    }
+
+
+def _ticket_rows(rec: dict, digest: str, office: OfficeFacts, device_id: str, received: datetime):
+    issued, called, served, finished = (_utc(rec[k]) for k in ("issued_at", "called_at", "served_at", "finished_at"))
+    local_date, local_hour = _local(issued, _zone(office.timezone))
+    record_row = {"id": rec["id"], "ticket_id": rec["ticket_id"], "office_id": office.id, "device_id": device_id,
+                  "source_device_id": rec["device_id"], "seq": rec["seq"], "version": rec["version"],
+                  "received_at": received, "content_hash": digest}
+    ticket_row = {
+        "ticket_id": rec["ticket_id"], "office_id": office.id, "version": rec["version"], "number": rec["number"],
+        "service_id": rec["service_id"], "priority": rec["priority"], "status": rec["status"],
+        "issued_at": issued, "called_at": called, "served_at": served, "finished_at": finished,
+        "counter_id": rec["counter_id"], "clerk_id": rec["clerk_id"], "transfers": rec["transfers"],
+        "recalls": rec["recalls"],
+        "wait_s": (called - issued).total_seconds() if called else None,
+        "service_s": (finished - served).total_seconds() if finished and served else None,
+        "local_date": local_date, "local_hour": local_hour, "received_at": received,
+    }
+    return record_row, ticket_row
+
+
+def _record_id(raw) -> str | None:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return raw["id"][:64]
+    return None
+
+
+def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, records: list,
+                   received: datetime | None = None) -> Outcome:
+    """Store ``records`` for ``office`` as uploaded by ``device_id``; return per-record results.
+
+    Runs inside the caller's transaction on ``conn``.
+    """
+    received = received or datetime.now(timezone.utc)
+    results: list[dict] = []
+    # First occurrence of each id in this batch -> (index in results, hash, kind, row(s), raw record)
+    fresh: dict[str, tuple] = {}
+    repeats: list[tuple[int, str, str, object]] = []  # (index, id, hash, raw) for in-batch repeats
+    for raw in records:
+        index = len(results)
+        try:
+            rec = validate(raw)
+        except RecordError as exc:
+            results.append({"id": _record_id(raw), "status": REJECTED, "error": str(exc)})
+            continue
+        problems = _office_problems(rec, office)
+        if problems:
+            results.append({"id": rec["id"], "status": REJECTED, "error": "; ".join(problems)})
+            continue
+        digest = content_hash(rec)
+        results.append({"id": rec["id"], "status": None})
+        if rec["id"] in fresh:
+            repeats.append((index, rec["id"], digest, raw))
+            continue
+        if rec["kind"] == "rating":
+            rows = _rating_row(rec, digest, office, device_id, received)
+        else:
+            rows = _ticket_rows(rec, digest, office, device_id, received)
+        fresh[rec["id"]] = (index, digest, rec["kind"], rows, raw)
+
+    insert = _insert(conn)
+    inserted: set[str] = set()
+    rating_rows = sorted((v[3] for v in fresh.values() if v[2] == "rating"), key=lambda r: r["id"])
+    ticket_items = sorted((v[3] for v in fresh.values() if v[2] == "ticket"), key=lambda r: r[0]["id"])
+    if rating_rows:
+        stmt = insert(Rating).on_conflict_do_nothing(index_elements=["id"]).returning(Rating.id)
+        inserted.update(conn.execute(stmt, rating_rows).scalars())
+    if ticket_items:
+        stmt = insert(TicketRecord).on_conflict_do_nothing(index_elements=["id"]).returning(TicketRecord.id)
+        new_ids = set(conn.execute(stmt, [rec_row for rec_row, _ in ticket_items]).scalars())
+        inserted.update(new_ids)
+        _upsert_tickets(conn, insert, [t for r, t in ticket_items if r["id"] in new_ids])
+
+    # Existing rows: same content = duplicate, different content = conflict.
+    missing = [rid for rid in fresh if rid not in inserted]
+    stored: dict[str, str] = {}
+    for model in (Rating, TicketRecord):
+        ids = [rid for rid in missing if fresh[rid][2] == ("rating" if model is Rating else "ticket")]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            stored.update(conn.execute(select(model.id, model.content_hash).where(model.id.in_(chunk))).tuples())
+    quarantine = []
+    for rid, (index, digest, _kind, _rows, raw) in fresh.items():
+        if rid in inserted:
+            results[index]["status"] = ACCEPTED
+        elif stored.get(rid) == digest:
+            results[index]["status"] = DUPLICATE
+        else:
+            results[index].update(status=REJECTED, error=CONFLICT_REASON)
+            quarantine.append(_quarantine_row(rid, office, device_id, received, raw))
+    for index, rid, digest, raw in repeats:
+        if digest == fresh[rid][1]:
+            results[index]["status"] = DUPLICATE
+        else:
+            results[index].update(status=REJECTED, error=CONFLICT_REASON)
+            quarantine.append(_quarantine_row(rid, office, device_id, received, raw))
+    if quarantine:
+        conn.execute(Quarantine.__table__.insert(), quarantine)
+    return Outcome(results)
+
+
+def _quarantine_row(rid: str, office: OfficeFacts, device_id: str, received: datetime, raw) -> dict:
+    return {"record_id": rid, "office_id": office.id, "device_id": device_id, "received_at": received,
+            "reason": CONFLICT_REASON, "payload": json.dumps(raw, ensure_ascii=False, sort_keys=True)}
+
+
+def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:
+    """Move each ticket to the highest version among ``rows`` and what is stored."""
+    best: dict[str, dict] = {}
+    for row in rows:
+        current = best.get(row["ticket_id"])
+        if current is None or row["version"] > current["version"]:
+            best[row["ticket_id"]] = row
+    if not best:
+        return
+    stmt = insert(Ticket)
+    updated = {c.name: stmt.excluded[c.name] for c in Ticket.__table__.columns if c.name != "ticket_id"}
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["ticket_id"], set_=updated,
+        where=(Ticket.__table__.c.version < stmt.excluded.version)
+        & (Ticket.__table__.c.office_id == stmt.excluded.office_id))
+    conn.execute(stmt, [best[k] for k in sorted(best)])
