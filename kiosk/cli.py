@@ -14,11 +14,19 @@ def _check_config(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _hub(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.hub.server import serve_forever
+
+    return serve_forever(cfg)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Lobby kiosk and office hub of Thước Đo.")
     add_config_argument(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("check-config", help="validate the configuration file and exit").set_defaults(func=_check_config)
+    sub.add_parser("hub", help="run the office hub alone (queue API, clerk console, lobby display) "
+                               "until Ctrl-C").set_defaults(func=_hub)
     return parser
 
 

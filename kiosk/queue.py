@@ -293,7 +293,7 @@ class QueueEngine:
         photo = f"/api/v1/clerks/{clerk.id}/photo" if clerk.photo else None
         return {"id": clerk.id, "name": clerk.name, "photo_url": photo}
 
-    def _ticket_view(self, ticket: Ticket) -> dict:
+    def ticket_view(self, ticket: Ticket) -> dict:
         view = ticket.to_dict()
         service = self.config.service(ticket.service_id)
         view["service_name"] = {"vi": service.name.vi, "en": service.name.en}
@@ -314,7 +314,7 @@ class QueueEngine:
                 "name": {"vi": counter.name.vi, "en": counter.name.en},
                 "services": list(counter.services),
                 "clerk": self._clerk_view(state.clerk_id),
-                "current": self._ticket_view(current) if current else None,
+                "current": self.ticket_view(current) if current else None,
                 "last_finished": last,
                 "paused": state.paused,
             }
@@ -388,8 +388,8 @@ class QueueEngine:
                     for s in self.config.services
                 ],
                 "counters": [self.counter_view(c.id) for c in self.config.counters],
-                "waiting": [self._ticket_view(t) for t in waiting],
-                "no_shows": [self._ticket_view(t) for t in self._tickets.values()
+                "waiting": [self.ticket_view(t) for t in waiting],
+                "no_shows": [self.ticket_view(t) for t in self._tickets.values()
                              if t.status == "no_show"
                              and now - datetime.fromisoformat(t.no_show_at) <= window],
                 "recent_calls": list(self._recent_calls),
@@ -521,7 +521,7 @@ class QueueEngine:
             self._next_number[service.id] = number + 1
             self._totals["issued"] += 1
             self._record(ticket, now)
-            self._commit([("issued", {"ticket": self._ticket_view(ticket)}), self._queue_event()])
+            self._commit([("issued", {"ticket": self.ticket_view(ticket)}), self._queue_event()])
             return dataclasses.replace(ticket)
 
     def login(self, counter_id: int, clerk_id: str, pin: str) -> dict:
@@ -599,7 +599,7 @@ class QueueEngine:
         return {
             "counter_id": counter_id,
             "counter_name": {"vi": counter.name.vi, "en": counter.name.en},
-            "ticket": self._ticket_view(ticket),
+            "ticket": self.ticket_view(ticket),
             "clerk": self._clerk_view(ticket.clerk_id),
             "at": ticket.called_at,
         }
@@ -628,7 +628,7 @@ class QueueEngine:
             state.ticket_id = None
             self._totals["no_show"] += 1
             self._bump(ticket, now)
-            self._commit([("no_show", {"counter_id": counter_id, "ticket": self._ticket_view(ticket)}),
+            self._commit([("no_show", {"counter_id": counter_id, "ticket": self.ticket_view(ticket)}),
                           self._counter_event(counter_id)])
             return dataclasses.replace(ticket)
 
@@ -650,7 +650,7 @@ class QueueEngine:
             ticket.clerk_id = None
             ticket.no_show_at = None
             self._bump(ticket, now)
-            self._commit([("requeued", {"ticket": self._ticket_view(ticket)}), self._queue_event()])
+            self._commit([("requeued", {"ticket": self.ticket_view(ticket)}), self._queue_event()])
             return dataclasses.replace(ticket)
 
     def transfer(self, counter_id: int, to_service_id: str | None = None,
@@ -679,7 +679,7 @@ class QueueEngine:
             ticket.clerk_id = None
             state.ticket_id = None
             self._bump(ticket, now)
-            self._commit([("transferred", {"counter_id": counter_id, "ticket": self._ticket_view(ticket),
+            self._commit([("transferred", {"counter_id": counter_id, "ticket": self.ticket_view(ticket),
                                            "to_service_id": to_service_id, "to_counter_id": to_counter_id}),
                           self._queue_event(), self._counter_event(counter_id)])
             return dataclasses.replace(ticket)
@@ -697,7 +697,7 @@ class QueueEngine:
             recent.append(round(max(minutes, 0.0), 3))
             del recent[:-_RECENT_DURATIONS]
             state.ticket_id = None
-            view = self._ticket_view(ticket)
+            view = self.ticket_view(ticket)
             state.last_finished = {"ticket": view, "finished_at": ticket.finished_at, "clerk_id": ticket.clerk_id}
             self._totals["finished"] += 1
             self._archive([ticket])
