@@ -147,9 +147,10 @@ def _ticket_rows(rec: dict, digest: str, office: OfficeFacts, device_id: str, re
     return record_row, ticket_row
 
 
-def _record_id(raw) -> str | None:
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        return raw["id"][:64]
+def _record_id(raw):
+    """The id exactly as the device sent it (devices match results to records by it)."""
+    if isinstance(raw, dict) and isinstance(raw.get("id"), (str, int, float)) and not isinstance(raw["id"], bool):
+        return raw["id"]
     return None
 
 
@@ -173,10 +174,10 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
             continue
         problems = _office_problems(rec, office)
         if problems:
-            results.append({"id": rec["id"], "status": REJECTED, "error": "; ".join(problems)})
+            results.append({"id": _record_id(raw), "status": REJECTED, "error": "; ".join(problems)})
             continue
         digest = content_hash(rec)
-        results.append({"id": rec["id"], "status": None})
+        results.append({"id": _record_id(raw), "status": None})
         if rec["id"] in fresh:
             repeats.append((index, rec["id"], digest, raw))
             continue
@@ -206,7 +207,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         ids = [rid for rid in missing if fresh[rid][2] == ("rating" if model is Rating else "ticket")]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            stored.update(conn.execute(select(model.id, model.content_hash).where(model.id.in_(chunk))).tuples())
+            stored.update(conn.execute(select(model.id, model.content_hash).where(model.id.in_(chunk))).all())
     quarantine = []
     for rid, (index, digest, _kind, _rows, raw) in fresh.items():
         if rid in inserted:
