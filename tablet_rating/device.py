@@ -1,0 +1,140 @@
+"""One counter tablet's working parts, without the screen: outbox, settings, session, hub link.
+
+``TabletDevice`` opens the outbox in the tablet's device folder, loads the settings, builds
+the ``RatingSession`` and follows the counter on the hub (linked mode). The Kivy app is a
+thin shell around it: it passes ``call_soon`` so the hub link's events run on the UI thread,
+and listens to the session to change screens. Tests and the benchmark use it directly.
+
+Device folder: ``<data_dir>`` on a tablet (on Android the app's private user data folder),
+``<data_dir>/tablet-<N>`` when several tablets run on one machine (``--counter N``). The
+outbox is ``<device folder>/outbox``, hub photos go to ``<device folder>/photos``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from sync.config import Config
+from sync.outbox import Outbox
+from tablet_rating.hub_link import HubLink
+from tablet_rating.session import LINKED, RatingSession
+from tablet_rating.settings import TabletSettings
+from tablet_rating.texts import tr
+
+__all__ = ["TabletDevice", "device_dir_for"]
+
+log = logging.getLogger(__name__)
+
+
+def device_dir_for(config: Config, counter_id: int | None = None, data_root: str | Path | None = None) -> Path:
+    """The folder this tablet keeps its data in (see the module docstring)."""
+    root = Path(data_root) if data_root else config.data_path
+    return root / f"tablet-{counter_id}" if counter_id is not None else root
+
+
+class TabletDevice:
+    """Outbox + settings + rating session + hub link of one tablet."""
+
+    def __init__(self, config: Config, device_dir: str | Path, *, counter_id: int | None = None,
+                 call_soon: Callable[..., None] | None = None, offline_fallback_s: float | None = None,
+                 hub_read_timeout_s: float = 30.0):
+        self.config = config
+        self.device_dir = Path(device_dir)
+        self.device_dir.mkdir(parents=True, exist_ok=True)
+        self.call_soon = call_soon or (lambda fn, *args: fn(*args))
+        self.hub_read_timeout_s = hub_read_timeout_s
+        self.settings = TabletSettings.load(self.device_dir, config, counter_id)
+        self.outbox = Outbox(self.device_dir / "outbox")
+        extra = {"offline_fallback_s": offline_fallback_s} if offline_fallback_s is not None else {}
+        try:
+            self.session = RatingSession(config, self.outbox, counter_id=self.settings.counter_id,
+                                         mode=self.settings.mode, lang=self.settings.lang,
+                                         clerk_id=self.settings.clerk_id, **extra)
+        except BaseException:
+            self.outbox.close()
+            raise
+        self.link: HubLink | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> TabletDevice:
+        self._start_link()
+        return self
+
+    def stop(self) -> None:
+        self._stop_link()
+        self.outbox.close()
+
+    def apply_settings(self, settings: TabletSettings) -> None:
+        """New settings from the admin screen: check, save, and follow the new counter/hub."""
+        settings = settings.check(self.config)
+        settings.save(self.device_dir)
+        relink = (settings.counter_id, settings.hub_url, settings.mode) != (
+            self.settings.counter_id, self.settings.hub_url, self.settings.mode)
+        self.settings = settings
+        if relink:
+            self._stop_link()
+            self.session.hub_online = None
+        self.session.reconfigure(counter_id=settings.counter_id, mode=settings.mode, lang=settings.lang,
+                                 clerk_id=settings.clerk_id)
+        if relink:
+            self._start_link()
+
+    # -- what staff see ----------------------------------------------------------------------
+
+    def status_lines(self, lang: str) -> list[str]:
+        """The sync status in words, for the settings screen."""
+        pending = len(self.outbox)
+        lines = [tr(lang, "status.pending", n=pending) if pending else tr(lang, "status.synced")]
+        age = self.outbox.oldest_pending_age()
+        if age is not None:
+            lines.append(tr(lang, "status.oldest", age=_age(age)))
+        if self.settings.mode != LINKED:
+            lines.append(tr(lang, "status.hub_unused"))
+        else:
+            online = self.session.hub_online
+            lines.append(f"{tr(lang, 'status.hub_online' if online else 'status.hub_offline')} "
+                         f"({self.settings.hub_url})")
+        lines.append(tr(lang, "status.device", id=self.outbox.device_id))
+        damaged = self.outbox.damaged_files()
+        if damaged:
+            lines.append(tr(lang, "status.damaged", n=len(damaged)))
+        return lines
+
+    # -- inside ------------------------------------------------------------------------------
+
+    def _start_link(self) -> None:
+        if self.settings.mode != LINKED:
+            return
+        counter = self.config.counter(self.settings.counter_id)
+        self.link = HubLink(self.settings.hub_url, counter.id, token=counter.token,
+                            on_event=lambda name, data: self.call_soon(self._on_hub_event, name, data),
+                            on_online=lambda online: self.call_soon(self.session.set_hub_online, online),
+                            photo_dir=self.device_dir / "photos", read_timeout_s=self.hub_read_timeout_s)
+        self.link.start()
+
+    def _stop_link(self) -> None:
+        if self.link is not None:
+            self.link.stop()
+            self.link = None
+
+    def _on_hub_event(self, name: str, data: dict) -> None:
+        if data.get("counter_id") != self.session.counter_id:
+            return  # an event still in flight from before a counter change
+        if name == "finished":
+            self.session.ticket_finished(data.get("ticket") or {}, data.get("clerk"))
+        elif name == "counter":
+            self.session.counter_snapshot(data)
+
+
+def _age(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"

@@ -1,0 +1,74 @@
+"""Every word the tablet shows, in Vietnamese and English, in one table.
+
+Kept apart from the screens so a translator edits one file, and so the plain-Python parts
+(the rating session, tests) can name texts without importing Kivy. Level and reason words
+come from the office configuration, not from here.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TEXTS", "tr"]
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # key: (Vietnamese, English)
+    "idle.ready": ("Sẵn sàng phục vụ", "Ready to serve you"),
+    "idle.no_clerk": ("Chưa có cán bộ tại quầy", "No clerk at this counter yet"),
+    "idle.clerk": ("Cán bộ tiếp nhận", "Your clerk"),
+    "idle.paused": ("Quầy tạm dừng", "Counter paused"),
+    "prompt.question": ("Ông/bà có hài lòng với thái độ phục vụ của cán bộ {name}?",
+                        "Are you satisfied with the service of {name}?"),
+    "prompt.question_no_clerk": ("Ông/bà có hài lòng với thái độ phục vụ tại {counter}?",
+                                 "Are you satisfied with the service at {counter}?"),
+    "prompt.ticket": ("Số {number}", "Ticket {number}"),
+    "prompt.hint": ("Chạm vào một khuôn mặt", "Touch one face"),
+    "reasons.title": ("Xin ông/bà cho biết lý do chưa hài lòng", "Please tell us what was wrong"),
+    "reasons.hint": ("Có thể chọn nhiều lý do", "You can choose several"),
+    "reasons.comment": ("Góp ý thêm (không bắt buộc)…", "Add a comment (optional)…"),
+    "reasons.send": ("Gửi", "Send"),
+    "reasons.skip": ("Bỏ qua", "Skip"),
+    "reasons.done": ("Xong", "Done"),
+    "reasons.count": ("{n}/{max} ký tự", "{n}/{max} characters"),
+    "keys.space": ("Dấu cách", "Space"),
+    "keys.delete": ("Xóa", "Delete"),
+    "keys.shift": ("Chữ hoa", "Capitals"),
+    "thanks.title": ("Cảm ơn ông/bà!", "Thank you!"),
+    "thanks.body": ("Ý kiến của ông/bà đã được ghi nhận.", "Your opinion has been recorded."),
+    "lang.switch": ("English", "Tiếng Việt"),
+    "pin.title": ("Nhập mã quản trị", "Enter the admin PIN"),
+    "pin.wrong": ("Mã không đúng", "Wrong PIN"),
+    "pin.cancel": ("Hủy", "Cancel"),
+    "pin.clear": ("Xóa", "Clear"),
+    "pin.ok": ("Vào", "Enter"),
+    "settings.title": ("Cài đặt máy tính bảng", "Tablet settings"),
+    "settings.counter": ("Quầy", "Counter"),
+    "settings.hub_url": ("Địa chỉ máy chủ quầy (hub)", "Office hub address"),
+    "settings.mode": ("Chế độ", "Mode"),
+    "settings.mode.linked": ("Theo quầy (hub)", "Linked to the hub"),
+    "settings.mode.standalone": ("Độc lập", "Standalone"),
+    "settings.clerk": ("Cán bộ (chế độ độc lập)", "Clerk (standalone mode)"),
+    "settings.clerk.none": ("Không chọn", "None"),
+    "settings.language": ("Ngôn ngữ", "Language"),
+    "settings.sync": ("Đồng bộ", "Sync"),
+    "settings.save": ("Lưu và đóng", "Save and close"),
+    "settings.close": ("Đóng", "Close"),
+    "settings.exit": ("Thoát ứng dụng", "Exit the app"),
+    "settings.bad_url": ("Địa chỉ phải bắt đầu bằng http:// hoặc https://",
+                         "The address must start with http:// or https://"),
+    "status.synced": ("Đã đồng bộ", "Synced"),
+    "status.pending": ("{n} bản ghi chờ gửi", "{n} records waiting to upload"),
+    "status.offline": ("Mất kết nối với hub", "Hub unreachable"),
+    "status.hub_online": ("Hub: đã kết nối", "Hub: connected"),
+    "status.hub_offline": ("Hub: mất kết nối", "Hub: unreachable"),
+    "status.hub_unused": ("Hub: không dùng (chế độ độc lập)", "Hub: not used (standalone)"),
+    "status.oldest": ("Bản ghi cũ nhất chờ {age}", "Oldest waiting {age}"),
+    "status.device": ("Mã thiết bị: {id}", "Device id: {id}"),
+    "status.damaged": ("Tệp hỏng đã được cất riêng: {n} (báo cho bộ phận kỹ thuật)",
+                       "Damaged files set aside: {n} (tell IT staff)"),
+}
+
+
+def tr(lang: str, key: str, **values) -> str:
+    """The text for ``key`` in ``lang`` ('vi' or 'en'), with ``{placeholders}`` filled in."""
+    vi, en = TEXTS[key]
+    text = en if lang == "en" else vi
+    return text.format(**values) if values else text
