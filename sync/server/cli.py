@@ -1,11 +1,30 @@
-"""The ``sync-server`` command: the central server (run, migrate, create-admin, enroll-device, export)."""
+"""The ``sync-server`` command: the central server (run, migrate, create-admin, enroll-device, export).
+
+Sub-commands that change the database open it from the server section of ``--config`` (or
+``--database-url``), so an admin runs them on the server machine next to ``sync-server run``:
+
+* ``run`` — serve the API (and dashboard) with uvicorn; an empty database is migrated first.
+* ``migrate`` — bring the database schema to this version (run after every upgrade).
+* ``create-admin NAME --role province_admin|office_manager [--office ID]`` — the password is
+  asked twice at a prompt, or read from the first line of stdin when piped; never from argv,
+  where it would end up in the shell history and the process list.
+* ``enroll-device --office ID --kind tablet|kiosk|hub --name TEXT`` — print a one-time code.
+* ``revoke-device DEVICE_ID`` — stop a device's token from working.
+* ``import-office FILE`` — register or update an office from its config.yaml (idempotent).
+* ``import-batch FILE`` — store records a device exported to a file (``export-pending``), with
+  the same rules as an upload; for offices without internet.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import sys
+from datetime import datetime, timezone
+from pathlib import Path
 
-from sync.config import Config, add_config_argument, load_config_or_exit
+from sync.config import Config, ConfigError, add_config_argument, load_config, load_config_or_exit
 
 
 def _check_config(cfg: Config, args: argparse.Namespace) -> int:
@@ -14,11 +33,233 @@ def _check_config(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _url(cfg: Config, args: argparse.Namespace) -> str:
+    return args.database_url or cfg.database_url
+
+
+def _database(cfg: Config, args: argparse.Namespace, *, migrate_if_empty: bool = True):
+    """Open the database; migrate it when it is empty, refuse when its schema is older."""
+    from sync.server.db import Database, current_revision, head_revision
+
+    db = Database(_url(cfg, args))
+    if db.is_empty() and migrate_if_empty:
+        db.migrate()
+    elif current_revision(db.engine) != head_revision():
+        db.dispose()
+        print("error: the database schema is older than this server: run `sync-server migrate` first",
+              file=sys.stderr)
+        raise SystemExit(2)
+    return db
+
+
+def _run(cfg: Config, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.server.app import SchemaOutdated, create_app
+
+    try:
+        app = create_app(cfg, database_url=_url(cfg, args))
+    except SchemaOutdated as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    host = args.host or cfg.server.host
+    port = args.port if args.port is not None else cfg.server.port
+    print(f"Thước Đo central server on http://{host}:{port} (database: {app.state.db.dialect})", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def _migrate(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.server.db import Database, current_revision
+
+    db = Database(_url(cfg, args))
+    try:
+        before = current_revision(db.engine)
+        after = db.migrate()
+    finally:
+        db.dispose()
+    if before == after:
+        print(f"database already at the latest schema ({after})")
+    else:
+        print(f"database migrated from {before or 'empty'} to {after}")
+    return 0
+
+
+def _read_password(username: str) -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"Password for {username}: ")
+        if getpass.getpass("Repeat the password: ") != first:
+            raise ValueError("password: the two entries differ")
+        return first
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _create_admin(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.server.auth import create_admin
+
+    try:
+        password = _read_password(args.username)
+        db = _database(cfg, args)
+        try:
+            with db.begin() as s:
+                admin = create_admin(s, args.username, password, args.role, args.office)
+                where = f" of office {admin.office_id}" if admin.office_id else " (all offices)"
+                print(f"admin {admin.username!r} created: {admin.role}{where}")
+        finally:
+            db.dispose()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _enroll_device(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.server.devices import create_enrollment_code
+
+    db = _database(cfg, args)
+    try:
+        with db.begin() as s:
+            code, expires = create_enrollment_code(s, args.office, args.kind, args.name, int(args.hours * 3600))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    print(f"Enrollment code for {args.kind} {args.name!r} of office {args.office}:")
+    print(f"\n    {code}\n")
+    print(f"Valid once, until {expires.astimezone().isoformat(timespec='minutes')}. "
+          f"On the device run `{'tablet-rating' if args.kind == 'tablet' else 'kiosk'} enroll --server URL --code {code}`.")
+    return 0
+
+
+def _revoke_device(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.server.devices import revoke_device
+
+    db = _database(cfg, args)
+    try:
+        with db.begin() as s:
+            found = revoke_device(s, args.device_id)
+    finally:
+        db.dispose()
+    if not found:
+        print(f"error: no device {args.device_id!r}", file=sys.stderr)
+        return 2
+    print(f"device {args.device_id} revoked: its token no longer works")
+    return 0
+
+
+def _import_office(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.server.offices import import_office
+
+    try:
+        office_cfg = load_config(args.file)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    db = _database(cfg, args)
+    try:
+        with db.begin() as s:
+            summary = import_office(s, office_cfg)
+    finally:
+        db.dispose()
+    state = "added" if summary.created else ("updated" if summary.changed else "unchanged")
+    print(f"office {summary.office_id} {state}: {summary.services} services, {summary.counters} counters, "
+          f"{summary.clerks} clerks")
+    return 0
+
+
+USB_DEVICE = "usb-import"
+PENDING_FORMAT = "thuocdo-pending-v1"
+
+
+def _import_batch(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.server.ingest import ingest_records, load_office_facts
+    from sync.server.models import Device
+
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    problems = []
+    if not isinstance(document, dict) or document.get("format") != PENDING_FORMAT:
+        problems.append(f"format: expected {PENDING_FORMAT!r} (a file written by `export-pending`)")
+    elif not isinstance(document.get("office_id"), str):
+        problems.append("office_id: missing")
+    elif not isinstance(document.get("records"), list):
+        problems.append("records: expected a list")
+    elif document.get("device_id") is not None and not isinstance(document["device_id"], str):
+        problems.append("device_id: expected text or null")
+    if problems:
+        print(f"error: {args.file}: " + "; ".join(problems), file=sys.stderr)
+        return 2
+    office_id = document["office_id"]
+    db = _database(cfg, args)
+    try:
+        with db.engine.begin() as conn:
+            office = load_office_facts(conn, office_id)
+            if office is None:
+                print(f"error: office {office_id!r} is not registered: run `sync-server import-office` first",
+                      file=sys.stderr)
+                return 2
+            device_id = USB_DEVICE
+            if document.get("device_id"):
+                known = conn.execute(Device.__table__.select().where(Device.id == document["device_id"],
+                                                                     Device.office_id == office_id)).first()
+                device_id = document["device_id"] if known else USB_DEVICE
+            outcome = ingest_records(conn, office, device_id, document["records"], datetime.now(timezone.utc))
+    finally:
+        db.dispose()
+    print(f"{args.file}: {len(document['records'])} records for office {office_id} (device {device_id}): "
+          f"{outcome.count('accepted')} accepted, {outcome.count('duplicate')} duplicate, "
+          f"{outcome.count('rejected')} rejected")
+    for result in outcome.results:
+        if result["status"] == "rejected":
+            print(f"  rejected {result['id']}: {result['error']}")
+    return 0 if not outcome.count("rejected") else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sync-server", description="Central server of Thước Đo.")
     add_config_argument(parser)
+    parser.add_argument("--database-url", metavar="URL", default=None,
+                        help="database to use instead of server.database_url of the config")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("check-config", help="validate the configuration file and exit").set_defaults(func=_check_config)
+
+    p = sub.add_parser("run", help="serve the API and dashboard (migrates an empty database first)")
+    p.add_argument("--host", default=None, help="listen address (default: server.host)")
+    p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=_run)
+
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=_migrate)
+
+    p = sub.add_parser("create-admin", help="add a dashboard admin (password asked, or read from stdin)")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["province_admin", "office_manager"])
+    p.add_argument("--office", default=None, help="office id (office managers only)")
+    p.set_defaults(func=_create_admin)
+
+    p = sub.add_parser("enroll-device", help="print a one-time enrollment code for a new device")
+    p.add_argument("--office", required=True, help="office id, as in the office's config.yaml")
+    p.add_argument("--kind", required=True, choices=["tablet", "kiosk", "hub"])
+    p.add_argument("--name", required=True, help="a name admins recognise, e.g. 'Quầy 3 tablet'")
+    p.add_argument("--hours", type=float, default=24.0, help="how long the code stays valid (default 24)")
+    p.set_defaults(func=_enroll_device)
+
+    p = sub.add_parser("revoke-device", help="stop a device's token from working")
+    p.add_argument("device_id")
+    p.set_defaults(func=_revoke_device)
+
+    p = sub.add_parser("import-office", help="register or update an office from its config.yaml (idempotent)")
+    p.add_argument("file", help="the office's config.yaml")
+    p.set_defaults(func=_import_office)
+
+    p = sub.add_parser("import-batch", help="store records exported by a device (export-pending file)")
+    p.add_argument("file")
+    p.set_defaults(func=_import_batch)
     return parser
 
 
