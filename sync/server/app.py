@@ -79,10 +79,13 @@ def create_app(config: Config, *, database_url: str | None = None,
 
 
 def _include_routers(app: FastAPI) -> None:
-    from sync.server import auth, device_api
+    from sync.server import auth, dashboard, device_api, exports, reports
 
     app.include_router(device_api.router)
     app.include_router(auth.router)
+    app.include_router(exports.router)
+    app.include_router(reports.router)
+    app.include_router(dashboard.router)
 
 
 def _ensure_schema(db: Database) -> None:

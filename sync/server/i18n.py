@@ -1,0 +1,174 @@
+"""Words of the admin dashboard and the printable report, in Vietnamese and English.
+
+The dashboard speaks Vietnamese; an "English" link switches (kept in a cookie). Every text a
+page shows is a key here, so a translator edits one table and a test can check that no key
+lacks a language. Templates call ``t("key")``; a missing key shows the key itself (visible
+in screenshots) instead of failing the page.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TEXT", "LANGS", "LANG_COOKIE", "translate", "month_name"]
+
+LANGS = ("vi", "en")
+LANG_COOKIE = "thuocdo_lang"
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": ("Thước Đo — Quản trị", "Thước Đo — Admin"),
+    "tagline": ("Lấy sự hài lòng của người dân làm thước đo", "Citizens' satisfaction is the yardstick"),
+    "login": ("Đăng nhập", "Sign in"),
+    "logout": ("Đăng xuất", "Sign out"),
+    "username": ("Tên đăng nhập", "Username"),
+    "password": ("Mật khẩu", "Password"),
+    "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "locked": ("Tài khoản tạm khoá do nhập sai nhiều lần. Vui lòng thử lại sau.",
+               "Account locked after too many wrong passwords. Try again later."),
+    "too_many": ("Quá nhiều lần thử. Vui lòng đợi rồi thử lại.", "Too many attempts. Wait and try again."),
+    "nav_overview": ("Tổng quan", "Overview"),
+    "nav_breakdown": ("Chi tiết", "Breakdown"),
+    "nav_feedback": ("Lý do & góp ý", "Reasons & comments"),
+    "nav_tickets": ("Lượt phục vụ", "Tickets"),
+    "nav_devices": ("Thiết bị", "Devices"),
+    "nav_exports": ("Xuất dữ liệu & báo cáo", "Exports & reports"),
+    "nav_audit": ("Nhật ký xuất dữ liệu", "Export log"),
+    "from": ("Từ ngày", "From"),
+    "to": ("Đến ngày", "To"),
+    "office": ("Đơn vị", "Office"),
+    "all_offices": ("Tất cả đơn vị", "All offices"),
+    "apply": ("Xem", "Apply"),
+    "bad_filter": ("Bộ lọc không hợp lệ, đang hiển thị 30 ngày gần nhất", "Invalid filter, showing the last 30 days"),
+    "role_province_admin": ("Quản trị cấp tỉnh", "Province admin"),
+    "role_office_manager": ("Quản lý đơn vị", "Office manager"),
+    "sat_rate": ("Tỷ lệ hài lòng", "Satisfaction rate"),
+    "sat_rate_note": ("= (số đánh giá hài lòng) ÷ (số đánh giá), không tính lượt bỏ qua và lượt bấm bất thường",
+                      "= satisfied ÷ rated answers; unanswered prompts and misuse presses are excluded"),
+    "rated": ("Số đánh giá", "Rated"),
+    "satisfied": ("Hài lòng", "Satisfied"),
+    "not_satisfied": ("Chưa hài lòng", "Not satisfied"),
+    "unrated": ("Không đánh giá", "Not rated"),
+    "misuse": ("Bấm bất thường", "Misuse"),
+    "total_prompts": ("Tổng lượt hỏi", "Prompts"),
+    "levels": ("Số lượng theo mức", "Counts per level"),
+    "level": ("Mức", "Level"),
+    "count": ("Số lượng", "Count"),
+    "share": ("Tỷ lệ", "Share"),
+    "trend": ("Diễn biến tỷ lệ hài lòng", "Satisfaction trend"),
+    "by_day": ("Theo ngày", "By day"),
+    "by_week": ("Theo tuần", "By week"),
+    "by_month": ("Theo tháng", "By month"),
+    "week": ("Tuần", "Week"),
+    "by_office": ("Theo đơn vị", "By office"),
+    "by_counter": ("Theo quầy", "By counter"),
+    "by_clerk": ("Xếp hạng cán bộ", "Clerk ranking"),
+    "by_service": ("Theo lĩnh vực", "By service"),
+    "by_hour": ("Theo giờ trong ngày", "By hour of day"),
+    "ratings_per_hour": ("Số đánh giá theo giờ", "Ratings per hour"),
+    "clerk": ("Cán bộ", "Clerk"),
+    "counter": ("Quầy", "Counter"),
+    "service": ("Lĩnh vực", "Service"),
+    "hour": ("Giờ", "Hour"),
+    "date": ("Ngày", "Date"),
+    "rank": ("Hạng", "Rank"),
+    "wilson": ("Cận dưới Wilson 95%", "Wilson lower bound 95%"),
+    "wilson_note": ("Xếp hạng theo cận dưới Wilson (95%) của tỷ lệ hài lòng: ít đánh giá thì chưa thể xếp cao. "
+                    "Cán bộ dưới {n} đánh giá được đánh dấu là chưa đủ để so sánh.",
+                    "Ranked by the Wilson lower bound (95%) of the satisfaction rate, so few answers cannot rank "
+                    "high. Clerks with fewer than {n} rated answers are flagged as too few to compare."),
+    "too_few": ("Chưa đủ {n} đánh giá", "Fewer than {n}"),
+    "reasons": ("Lý do chưa hài lòng", "Reasons for low scores"),
+    "reasons_note": ("Tỷ lệ trên tổng số đánh giá chưa hài lòng (n = {n}); một đánh giá có thể chọn nhiều lý do.",
+                     "Share of not-satisfied answers (n = {n}); one answer may give several reasons."),
+    "reason": ("Lý do", "Reason"),
+    "comments": ("Góp ý gần đây", "Recent comments"),
+    "comment": ("Góp ý", "Comment"),
+    "time": ("Thời điểm", "Time"),
+    "none": ("Chưa có dữ liệu", "No data yet"),
+    "tickets": ("Thống kê lượt phục vụ", "Ticket statistics"),
+    "tickets_issued": ("Số phiếu đã cấp", "Tickets issued"),
+    "status": ("Trạng thái", "Status"),
+    "st_waiting": ("Đang chờ", "Waiting"),
+    "st_called": ("Đã gọi", "Called"),
+    "st_serving": ("Đang phục vụ", "Serving"),
+    "st_finished": ("Hoàn thành", "Finished"),
+    "st_no_show": ("Vắng mặt", "No-show"),
+    "st_transferred": ("Chuyển quầy", "Transferred"),
+    "st_cancelled": ("Huỷ", "Cancelled"),
+    "no_show_rate": ("Tỷ lệ vắng mặt", "No-show rate"),
+    "no_show_note": ("= vắng mặt ÷ (hoàn thành + vắng mặt)", "= no-shows ÷ (finished + no-shows)"),
+    "wait_time": ("Thời gian chờ", "Waiting time"),
+    "service_time": ("Thời gian giải quyết tại quầy", "Service time"),
+    "wait_note": ("Chờ: từ lúc lấy số đến lúc được gọi. Giải quyết: từ lúc bắt đầu đến lúc hoàn thành. "
+                  "p50 = trung vị, p90 = 90% lượt không quá.",
+                  "Waiting: ticket issued → called. Service: served → finished. p50 = median, "
+                  "p90 = 90% of tickets within."),
+    "overall": ("Chung", "Overall"),
+    "devices": ("Tình trạng thiết bị", "Device health"),
+    "device": ("Thiết bị", "Device"),
+    "kind": ("Loại", "Kind"),
+    "kind_tablet": ("Máy tính bảng", "Tablet"),
+    "kind_kiosk": ("Kiosk", "Kiosk"),
+    "kind_hub": ("Máy chủ tại đơn vị", "Office hub"),
+    "last_seen": ("Liên lạc lần cuối", "Last seen"),
+    "pending": ("Chờ gửi", "Pending"),
+    "clock_skew": ("Lệch giờ", "Clock skew"),
+    "app_version": ("Phiên bản", "Version"),
+    "never": ("Chưa liên lạc", "Never"),
+    "stale": ("Mất liên lạc > 1 giờ", "Silent > 1 h"),
+    "skewed": ("Lệch giờ > 2 phút", "Clock off > 2 min"),
+    "revoked": ("Đã thu hồi", "Revoked"),
+    "revoke": ("Thu hồi", "Revoke"),
+    "revoke_confirm": ("Thu hồi quyền gửi dữ liệu của thiết bị này?", "Revoke this device's upload right?"),
+    "revoked_ok": ("Đã thu hồi thiết bị {d}.", "Device {d} revoked."),
+    "enroll": ("Thêm thiết bị", "Enroll a device"),
+    "enroll_name": ("Tên thiết bị (ví dụ: Máy tính bảng quầy 3)", "Device name (e.g. Counter 3 tablet)"),
+    "enroll_button": ("Tạo mã đăng ký", "Create enrollment code"),
+    "enroll_code": ("Mã đăng ký thiết bị", "Enrollment code"),
+    "enroll_help": ("Nhập mã này (hoặc quét mã QR) trên thiết bị, trong phần cài đặt. Mã chỉ dùng một lần, "
+                    "hết hạn lúc {t}.",
+                    "Type this code (or scan the QR) in the device's settings. It works once and expires at {t}."),
+    "ok": ("OK", "OK"),
+    "status_ok": ("Bình thường", "OK"),
+    "exports": ("Xuất dữ liệu đánh giá", "Export ratings"),
+    "exports_note": ("Tệp chứa mọi đánh giá trong khoảng ngày đã chọn, kể cả lượt bỏ qua và bấm bất thường "
+                     "(có cột đánh dấu). Mỗi lần xuất được ghi vào nhật ký.",
+                     "The file holds every rating of the chosen dates, unanswered and misuse ones included "
+                     "(flagged in their columns). Every export is logged."),
+    "format": ("Định dạng", "Format"),
+    "score": ("Mức (số)", "Level (number)"),
+    "any": ("Tất cả", "Any"),
+    "download": ("Tải xuống", "Download"),
+    "report": ("Báo cáo tháng", "Monthly report"),
+    "report_note": ("Báo cáo của một đơn vị trong một tháng: số lượng theo mức và tỷ lệ hài lòng theo cán bộ, "
+                    "quầy, lĩnh vực, cùng thống kê lượt phục vụ.",
+                    "One office, one month: counts per level and satisfaction rate per clerk, counter and "
+                    "service, with ticket statistics."),
+    "month": ("Tháng", "Month"),
+    "open_html": ("Xem trang in", "Printable page"),
+    "download_xlsx": ("Tải XLSX", "Download XLSX"),
+    "print": ("In báo cáo", "Print"),
+    "report_title": ("BÁO CÁO KẾT QUẢ ĐÁNH GIÁ SỰ HÀI LÒNG", "SATISFACTION RATING REPORT"),
+    "report_period": ("Tháng {m}", "Month {m}"),
+    "generated": ("Lập lúc", "Generated"),
+    "summary": ("Tổng hợp", "Summary"),
+    "audit": ("Nhật ký xuất dữ liệu", "Export audit log"),
+    "audit_who": ("Người xuất", "Who"),
+    "audit_when": ("Lúc", "When"),
+    "audit_kind": ("Loại", "Kind"),
+    "audit_filters": ("Bộ lọc", "Filters"),
+    "audit_rows": ("Số dòng", "Rows"),
+    "forbidden": ("Bạn không có quyền xem nội dung này.", "You may not see this."),
+    "choose_office": ("Chọn một đơn vị", "Choose an office"),
+    "language": ("English", "Tiếng Việt"),
+}
+
+
+def translate(key: str, lang: str, **values) -> str:
+    pair = TEXT.get(key)
+    text = key if pair is None else (pair[1] if lang == "en" else pair[0])
+    return text.format(**values) if values else text
+
+
+def month_name(month: str) -> str:
+    """``2026-03`` → ``03/2026`` (how both languages write a month in an office report)."""
+    year, _, mm = month.partition("-")
+    return f"{mm}/{year}"
