@@ -358,7 +358,10 @@ class QueueEngine:
     def waiting(self) -> list[Ticket]:
         """Waiting tickets, oldest first."""
         with self._lock:
-            return sorted((t for t in self._tickets.values() if t.status == "waiting"), key=_order)
+            return [dataclasses.replace(t) for t in self._waiting()]
+
+    def _waiting(self) -> list[Ticket]:
+        return sorted((t for t in self._tickets.values() if t.status == "waiting"), key=_order)
 
     def ticket(self, ticket_id: str) -> Ticket:
         with self._lock:
@@ -369,7 +372,7 @@ class QueueEngine:
         with self._lock:
             self._roll_day_if_needed()
             now = self._now()
-            waiting = self.waiting()
+            waiting = self._waiting()
             window = timedelta(minutes=self.config.hub.no_show_requeue_min)
             return {
                 "office": {"id": self.config.office.id, "name": self.config.office.name},
