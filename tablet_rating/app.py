@@ -20,7 +20,6 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
@@ -235,11 +234,15 @@ class TabletApp(App):
         self.session.listener = self._on_session
         self.device.start()
         Clock.schedule_interval(self._refresh_status, _STATUS_REFRESH_S)
+        from kivy.core.window import Window  # here, not at import: importing must not open a window
+
         Window.bind(on_request_close=self._on_request_close)
         self._on_session(self.session)
         return root
 
     def on_stop(self):
+        from kivy.core.window import Window
+
         Window.unbind(on_request_close=self._on_request_close)
         Clock.unschedule(self._refresh_status)
         if self._tick_event is not None:
@@ -312,7 +315,7 @@ class TabletApp(App):
             self.sm.get_screen("settings").refresh_status(self)
 
     def _update_status(self) -> None:
-        self.status = self.session.status()
+        self.status = self.device.status()
 
     # -- citizen taps ------------------------------------------------------------------------
 

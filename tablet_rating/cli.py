@@ -1,11 +1,21 @@
-"""The ``tablet-rating`` command: the counter tablet that collects ratings, and its tools."""
+"""The ``tablet-rating`` command: the counter tablet that collects ratings, and its tools.
+
+``tablet-rating`` with no subcommand starts the tablet app (fullscreen when
+``kiosk.fullscreen`` is set; leaving it needs the admin PIN). ``--counter N`` picks the
+counter and keeps this tablet's data in ``<data_dir>/tablet-<N>/`` so several tablets can run
+on one machine (a demo, or a PC with several touchscreens), each with its own outbox.
+The sync commands (``enroll``, ``sync-now``, ``sync-status``, ``export-pending``) come from
+``sync.device_cli`` and use the same folder.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from sync.config import Config, add_config_argument, load_config_or_exit
+from sync.device_cli import add_device_commands
 
 
 def _check_config(cfg: Config, args: argparse.Namespace) -> int:
@@ -14,20 +24,55 @@ def _check_config(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_app(cfg: Config, args: argparse.Namespace) -> int:
+    if args.counter is not None:
+        try:
+            cfg.counter(args.counter)
+        except KeyError:
+            known = ", ".join(str(c.id) for c in cfg.counters)
+            print(f"error: --counter {args.counter}: no such counter in {cfg.source} (known: {known})",
+                  file=sys.stderr)
+            return 2
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # our options are not Kivy's
+    from kivy.config import Config as KivyConfig
+
+    KivyConfig.set("kivy", "exit_on_escape", "0")
+    if cfg.kiosk.fullscreen and not args.windowed:
+        KivyConfig.set("graphics", "fullscreen", "auto")
+    from sync.outbox import OutboxLocked
+    from sync.store import StoreCorrupted
+    from tablet_rating.app import TabletApp
+
+    try:
+        TabletApp(cfg, counter_id=args.counter).run()
+    except OutboxLocked as exc:
+        print(f"error: {exc}. Another tablet app is running with the same data; "
+              f"give each one its own --counter N.", file=sys.stderr)
+        return 1
+    except StoreCorrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tablet-rating", description="Counter rating tablet of Thước Đo.")
+    parser = argparse.ArgumentParser(prog="tablet-rating", description="Counter rating tablet of Thước Đo. "
+                                     "Without a command, starts the tablet app.")
     add_config_argument(parser)
+    parser.add_argument("--counter", type=int, metavar="N",
+                        help="counter this tablet serves (default: tablet.counter_id); its data go to "
+                             "<data_dir>/tablet-N/, so several tablets can run on one machine")
+    parser.add_argument("--windowed", action="store_true", help="run in a window even if kiosk.fullscreen is set")
+    parser.set_defaults(func=_run_app)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("check-config", help="validate the configuration file and exit").set_defaults(func=_check_config)
+    add_device_commands(sub, "tablet")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     cfg = load_config_or_exit(args.config)
     return args.func(cfg, args)
 

@@ -5,9 +5,14 @@ the ``RatingSession`` and follows the counter on the hub (linked mode). The Kivy
 thin shell around it: it passes ``call_soon`` so the hub link's events run on the UI thread,
 and listens to the session to change screens. Tests and the benchmark use it directly.
 
-Device folder: ``<data_dir>`` on a tablet (on Android the app's private user data folder),
-``<data_dir>/tablet-<N>`` when several tablets run on one machine (``--counter N``). The
-outbox is ``<device folder>/outbox``, hub photos go to ``<device folder>/photos``.
+Device folder: ``<data_dir>/tablet-<N>`` with N the counter given by ``--counter N`` (default
+``tablet.counter_id``), the same folder ``tablet-rating enroll/sync-status/sync-now`` use
+(``sync.device_cli.device_dir``); on Android ``<data_dir>`` is the app's private user data
+folder. The outbox is ``<device folder>/outbox``, hub photos go to ``<device folder>/photos``.
+
+When the device has been enrolled (``tablet-rating enroll``), the ``sync.uploader.Uploader``
+runs next to the UI and is woken after every stored rating; the status dot then also turns
+grey ("offline") while uploads fail.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sync.config import Config
+from sync.device_cli import device_dir as _device_dir
+from sync.enrollment import EnrollmentError, load_credentials
 from sync.outbox import Outbox
+from sync.uploader import Uploader
 from tablet_rating.hub_link import HubLink
-from tablet_rating.session import LINKED, RatingSession
+from tablet_rating.session import LINKED, OFFLINE, RatingSession
 from tablet_rating.settings import TabletSettings
 from tablet_rating.texts import tr
 
@@ -30,8 +38,8 @@ log = logging.getLogger(__name__)
 
 def device_dir_for(config: Config, counter_id: int | None = None, data_root: str | Path | None = None) -> Path:
     """The folder this tablet keeps its data in (see the module docstring)."""
-    root = Path(data_root) if data_root else config.data_path
-    return root / f"tablet-{counter_id}" if counter_id is not None else root
+    folder = _device_dir(config, "tablet", counter_id)
+    return Path(data_root) / folder.name if data_root else folder
 
 
 class TabletDevice:
@@ -56,16 +64,29 @@ class TabletDevice:
             self.outbox.close()
             raise
         self.link: HubLink | None = None
+        self.uploader: Uploader | None = None
+        self.enrollment_problem: str | None = None
+        self.session.on_record = self._on_record
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> TabletDevice:
+        self._start_uploader()
         self._start_link()
         return self
 
     def stop(self) -> None:
         self._stop_link()
+        if self.uploader is not None:
+            self.uploader.stop()
+            self.uploader = None
         self.outbox.close()
+
+    def status(self) -> str:
+        """The status dot: the session's view, turned 'offline' while uploads fail."""
+        if self.uploader is not None and self.uploader.status().failures:
+            return OFFLINE
+        return self.session.status()
 
     def apply_settings(self, settings: TabletSettings) -> None:
         """New settings from the admin screen: check, save, and follow the new counter/hub."""
@@ -98,12 +119,36 @@ class TabletDevice:
             lines.append(f"{tr(lang, 'status.hub_online' if online else 'status.hub_offline')} "
                          f"({self.settings.hub_url})")
         lines.append(tr(lang, "status.device", id=self.outbox.device_id))
+        if self.uploader is not None:
+            lines.extend(self.uploader.status().lines())
+        else:
+            lines.append(self.enrollment_problem or tr(lang, "status.not_enrolled"))
         damaged = self.outbox.damaged_files()
         if damaged:
             lines.append(tr(lang, "status.damaged", n=len(damaged)))
         return lines
 
     # -- inside ------------------------------------------------------------------------------
+
+    def _start_uploader(self) -> None:
+        try:
+            creds = load_credentials(self.device_dir)
+        except EnrollmentError as exc:
+            self.enrollment_problem = str(exc)
+            log.error("%s", exc)
+            return
+        if creds is None:
+            return
+        sync = self.config.sync
+        self.uploader = Uploader(self.outbox, server_url=sync.server_url or creds.server_url, token=creds.token,
+                                 device_dir=self.device_dir, batch_size=sync.batch_size, interval_s=sync.interval_s,
+                                 heartbeat_s=sync.heartbeat_s,
+                                 ca_bundle=self.config.path(sync.ca_bundle) if sync.ca_bundle else None)
+        self.uploader.start()
+
+    def _on_record(self, record: dict) -> None:
+        if self.uploader is not None:
+            self.uploader.notify()
 
     def _start_link(self) -> None:
         if self.settings.mode != LINKED:

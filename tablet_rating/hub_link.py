@@ -104,8 +104,8 @@ class HubLink:
         if response is not None:
             try:
                 response.close()  # unblocks the streaming read
-            except Exception:  # closing a half-dead socket may raise anything; we are leaving
-                pass
+            except (OSError, AttributeError) as exc:  # a half-dead socket; we are leaving anyway
+                log.debug("closing the hub stream: %s", exc)
         if self._thread is not None:
             self._thread.join(timeout)
         self._session.close()

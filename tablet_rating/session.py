@@ -108,6 +108,7 @@ class RatingSession:
         self.debounce_s = debounce_s
         self.offline_fallback_s = offline_fallback_s
         self.listener = listener
+        self.on_record: Callable[[dict], None] | None = None  # told after each stored record
         self.levels = config.levels
         self.reasons = config.reasons
 
@@ -196,9 +197,9 @@ class RatingSession:
         if self.mode == LINKED:
             self.clerk = self._clerk_from(clerk) if clerk else None
         last = view.get("last_finished") or None
-        if last and isinstance(last.get("ticket"), dict) and self._recent(last.get("finished_at")):
-            if self.ticket_finished(last["ticket"], last.get("clerk")):
-                return
+        if (last and isinstance(last.get("ticket"), dict) and self._recent(last.get("finished_at"))
+                and self.ticket_finished(last["ticket"], last.get("clerk"))):
+            return
         self._changed()
 
     def ticket_finished(self, ticket: dict, clerk: dict | None) -> bool:
@@ -377,6 +378,8 @@ class RatingSession:
                 misuse=misuse)
 
         self.last_record = self.outbox.append_new(make)
+        if self.on_record is not None:
+            self.on_record(self.last_record)
         return self.last_record
 
     def _recent(self, finished_at: Any) -> bool:

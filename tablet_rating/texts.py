@@ -62,6 +62,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.hub_unused": ("Hub: không dùng (chế độ độc lập)", "Hub: not used (standalone)"),
     "status.oldest": ("Bản ghi cũ nhất chờ {age}", "Oldest waiting {age}"),
     "status.device": ("Mã thiết bị: {id}", "Device id: {id}"),
+    "status.not_enrolled": (
+        "Chưa đăng ký với máy chủ trung tâm: bản ghi được giữ trên máy (lệnh tablet-rating enroll)",
+        "Not enrolled with the central server: records stay on this tablet (command tablet-rating enroll)"),
     "status.damaged": ("Tệp hỏng đã được cất riêng: {n} (báo cho bộ phận kỹ thuật)",
                        "Damaged files set aside: {n} (tell IT staff)"),
 }
