@@ -64,7 +64,8 @@ def _run(cfg: Config, args: argparse.Namespace) -> int:
         return 2
     host = args.host or cfg.server.host
     port = args.port if args.port is not None else cfg.server.port
-    print(f"Thước Đo central server on http://{host}:{port} (database: {app.state.db.dialect})", flush=True)
+    print(f"Thước Đo central server starting (database: {app.state.db.dialect}); "
+          "uvicorn prints the address below", flush=True)
     uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=False)
     return 0
 
