@@ -128,6 +128,10 @@ def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).astimezone().isoformat(timespec="seconds")
 
 
+def _iso_precise(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).astimezone().isoformat(timespec="milliseconds")
+
+
 # --- acknowledgement checks -------------------------------------------------------------
 
 
@@ -408,7 +412,8 @@ class Uploader:
                  ca_bundle: str | os.PathLike | None = None, timeouts: tuple[float, float] = DEFAULT_TIMEOUTS,
                  session: requests.Session | None = None, rng: Callable[[], float] = random.random,
                  backoff_cap_s: float = BACKOFF_CAP_S, on_round: Callable[[UploadRound], None] | None = None,
-                 config_puller=None, base_config=None, on_config_change: Callable | None = None):
+                 config_puller=None, base_config=None, on_config_change: Callable | None = None,
+                 clock: Callable[[], float] = time.time):
         self.outbox = outbox
         self.server_url = server_url.rstrip("/")
         self.device_dir = Path(device_dir)
@@ -419,6 +424,7 @@ class Uploader:
         self.timeouts = timeouts
         self.backoff_cap_s = backoff_cap_s
         self._rng = rng
+        self._clock = clock  # the device's clock (tests set it hours off)
         self._on_round = on_round
         self._token = token
         self._session = session or make_session(ca_bundle)
@@ -443,7 +449,7 @@ class Uploader:
         state = {"failures": 0, "next_attempt_at": None, "last_success_at": None, "last_error": None,
                  "last_error_at": None, "last_contact_at": None}
         state.update({k: v for k, v in read_state(self.device_dir).items() if k in state})
-        now = time.time()
+        now = self._clock()
         if state["next_attempt_at"] is not None:
             # A clock set back (or a corrupt value) must not park the uploader for days.
             state["next_attempt_at"] = min(float(state["next_attempt_at"]), now + RETRY_AFTER_MAX_S)
@@ -451,7 +457,7 @@ class Uploader:
 
     def _save_state(self) -> None:
         snapshot = dict(self._state, pending=len(self.outbox), quarantined=len(self.quarantine),
-                        oldest_pending_age_s=self.outbox.oldest_pending_age(), saved_at=time.time(),
+                        oldest_pending_age_s=self.outbox.oldest_pending_age(), saved_at=self._clock(),
                         server_url=self.server_url)
         try:
             write_atomically(self.device_dir / STATE_FILE, json.dumps(snapshot).encode())
@@ -479,7 +485,7 @@ class Uploader:
     def _post(self, batch: list[dict]) -> UploadRound:
         batch_id = str(uuid.uuid4())
         sent_ids = [r["id"] for r in batch]
-        body = {"batch_id": batch_id, "sent_at": records.now_iso(), "records": batch,
+        body = {"batch_id": batch_id, "sent_at": _iso_precise(self._clock()), "records": batch,
                 "pending": len(self.outbox), "app_version": self._version}
         try:
             response = self._session.post(
@@ -523,7 +529,7 @@ class Uploader:
                            duplicate=counts["duplicate"], rejected=counts["rejected"], heartbeat=not batch)
 
     def _record(self, round_: UploadRound) -> None:
-        now = time.time()
+        now = self._clock()
         state = self._state
         if round_.ok:
             state.update(failures=0, next_attempt_at=None, last_success_at=now, last_contact_at=now)
@@ -605,7 +611,7 @@ class Uploader:
 
     def _step(self) -> float:
         """Do what is due now; return how long to sleep before looking again."""
-        now = time.time()
+        now = self._clock()
         state = self._state
         if self._config_puller is not None and abs(now - self._last_config_pull) >= self.heartbeat_s:
             self._pull_config(now)
@@ -640,7 +646,7 @@ class Uploader:
                 self._on_config_change(update)
 
     def _step_delay(self) -> float:
-        return max(0.0, (self._state["next_attempt_at"] or time.time()) - time.time())
+        return max(0.0, (self._state["next_attempt_at"] or self._clock()) - self._clock())
 
     # -- status ----------------------------------------------------------------------------------
 
