@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from sync.config import Config, add_config_argument, load_config_or_exit
+from sync.device_cli import add_device_commands
 
 
 def _check_config(cfg: Config, args: argparse.Namespace) -> int:
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check-config", help="validate the configuration file and exit").set_defaults(func=_check_config)
     sub.add_parser("hub", help="run the office hub alone (queue API, clerk console, lobby display) "
                                "until Ctrl-C").set_defaults(func=_hub)
+    add_device_commands(sub, "kiosk")
     return parser
 
 

@@ -40,7 +40,8 @@ def add_device_commands(subparsers, kind: str) -> None:
     def add(name: str, help_text: str, func) -> argparse.ArgumentParser:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
         if kind == "tablet":
-            parser.add_argument("--counter", type=int, default=None, metavar="N",
+            # SUPPRESS: an absent option must not hide a --counter given before the command
+            parser.add_argument("--counter", type=int, default=argparse.SUPPRESS, metavar="N",
                                 help="the counter whose tablet this is (default: tablet.counter_id)")
         parser.set_defaults(func=lambda cfg, args: func(cfg, args, kind))
         return parser
