@@ -26,7 +26,8 @@ EMPTY = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 400 40' class='cha
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' class='chart' "
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' width='{width}' "
+            f"height='{height}' class='chart' "
             f"role='img' aria-label='{escape(title, quote=True)}' {FONT}>"
             f"<title>{escape(title)}</title>{''.join(body)}</svg>")
 
@@ -68,14 +69,14 @@ def hbar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str, emp
     ``flag`` is true are drawn hatched grey: too few answers to compare."""
     if not rows:
         return _empty(empty)
-    label_w, bar_w, note_w, row_h = 190, 330, 150, 24
+    label_w, bar_w, note_w, row_h = 250, 330, 150, 24
     width, height = label_w + bar_w + note_w, row_h * len(rows) + 10
     top = max((v for _, v, _ in rows if v is not None), default=0.0)
     scale_max = max_value if max_value is not None else (1.0 if percent else (top or 1.0))
     body = []
     for i, (label, value, note) in enumerate(rows):
         y = 5 + i * row_h
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = label if len(label) <= 32 else label[:31] + "…"
         body.append(f"<text x='{label_w - 8}' y='{y + 16}' font-size='12' text-anchor='end' fill='{TEXT}'>"
                     f"<title>{escape(label)}</title>{escape(short)}</text>")
         body.append(f"<rect x='{label_w}' y='{y + 3}' width='{bar_w}' height='{row_h - 8}' fill='{GRID}'/>")
@@ -158,7 +159,7 @@ def stacked_bar(segments: Sequence[tuple[str, int, str]], *, title: str, empty: 
     total = sum(c for _, c, _ in segments)
     if total == 0:
         return _empty(empty)
-    width, bar_h = 700, 30
+    width, bar_h = 840, 30
     legend_rows = (len(segments) + 2) // 3
     height = bar_h + 12 + legend_rows * 22 + 6
     body, x = [], 0.0
@@ -169,7 +170,7 @@ def stacked_bar(segments: Sequence[tuple[str, int, str]], *, title: str, empty: 
                         f"<title>{escape(label)}: {count} ({_pct(count / total)})</title></rect>")
         x += w
     for i, (label, count, color) in enumerate(segments):
-        lx, ly = (i % 3) * 235, bar_h + 12 + (i // 3) * 22
+        lx, ly = (i % 3) * 280, bar_h + 12 + (i // 3) * 22
         body.append(f"<rect x='{lx}' y='{ly}' width='14' height='14' fill='{color}'/>")
         body.append(f"<text x='{lx + 20}' y='{ly + 12}' font-size='12' fill='{TEXT}'>{escape(label)}: "
                     f"{_num(count)} ({_pct(count / total)})</text>")

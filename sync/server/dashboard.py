@@ -178,8 +178,9 @@ def _page(request: Request, principal: Principal, page: str, template: str, buil
         offices = [(oid, o.name) for oid, o in sorted(names.offices.items(), key=lambda kv: kv[1].name)
                    if principal.can_see(oid)]
         data = build(conn, filt, names, lang)
-    return render(template, request, lang, principal=principal, page=page, nav=NAV, filt=filt, offices=offices,
-                  names=names, min_n=MIN_N, **data)
+    here = next(href for key, href, _ in NAV if key == page)
+    return render(template, request, lang, principal=principal, page=page, here=here, nav=NAV, filt=filt,
+                  offices=offices, names=names, min_n=MIN_N, **data)
 
 
 def _single_office(filt: PageFilter) -> str | None:
@@ -223,9 +224,11 @@ def _overview(conn, filt: PageFilter, names: Names, lang: str, granularity: str 
     return {
         "overall": overall,
         "levels": levels,
-        "level_chart": charts.stacked_bar([(f"{r['label']}" + (f" ({r['scale']})" if len({x['scale'] for x in levels}) > 1
-                                                               else ""), r["count"], r["color"]) for r in levels],
-                                          title=translate("levels", lang), empty=translate("none", lang)),
+        "level_charts": [(scale, charts.stacked_bar([(r["label"], r["count"], r["color"]) for r in levels
+                                                     if r["scale"] == scale],
+                                                    title=translate("levels", lang), empty=translate("none", lang)))
+                         for scale in sorted({r["scale"] for r in levels}, reverse=True)] or
+                        [(None, charts.stacked_bar([], title="", empty=translate("none", lang)))],
         "granularity": granularity,
         "trend": [(period_label(start), tally) for start, tally in periods],
         "trend_chart": charts.line_chart([(period_label(s), tl.rate, tl.rated) for s, tl in periods],

@@ -298,10 +298,10 @@ def ticket_stats(conn: Connection, scope: Scope) -> TicketStats:
 
 
 def device_health(conn: Connection, office_ids: tuple[str, ...] | None) -> list:
-    stmt = select(Device).order_by(Device.office_id, Device.kind, Device.name)
+    stmt = select(Device.__table__).order_by(Device.office_id, Device.kind, Device.name)
     if office_ids is not None:
         stmt = stmt.where(Device.office_id.in_(office_ids))
-    return [row[0] for row in conn.execute(stmt)]
+    return list(conn.execute(stmt))
 
 
 def stale(last_seen: datetime | None, now: datetime | None = None, hours: float = 1.0) -> bool:
@@ -311,8 +311,8 @@ def stale(last_seen: datetime | None, now: datetime | None = None, hours: float 
 
 
 def audit_log(conn: Connection, limit: int = 200) -> list:
-    stmt = select(ExportAudit).order_by(ExportAudit.at.desc(), ExportAudit.id.desc()).limit(limit)
-    return [row[0] for row in conn.execute(stmt)]
+    stmt = select(ExportAudit.__table__).order_by(ExportAudit.at.desc(), ExportAudit.id.desc()).limit(limit)
+    return list(conn.execute(stmt))
 
 
 def share(part: int, whole: int) -> float | None:
