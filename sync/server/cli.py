@@ -221,6 +221,12 @@ def _import_batch(cfg: Config, args: argparse.Namespace) -> int:
     return 0 if not outcome.count("rejected") else 1
 
 
+def _export(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.server.exports import run_export_command
+
+    return run_export_command(_database(cfg, args), args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sync-server", description="Central server of Thước Đo.")
     add_config_argument(parser)
@@ -257,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-office", help="register or update an office from its config.yaml (idempotent)")
     p.add_argument("file", help="the office's config.yaml")
     p.set_defaults(func=_import_office)
+
+    from sync.server.exports import add_export_arguments
+
+    p = sub.add_parser("export", help="write the ratings of a date range to a CSV or XLSX file (audited)")
+    add_export_arguments(p)
+    p.set_defaults(func=_export)
 
     p = sub.add_parser("import-batch", help="store records exported by a device (export-pending file)")
     p.add_argument("file")
