@@ -112,7 +112,21 @@ class PromptScreen(Screen):
 
 
 class ReasonsScreen(Screen):
+    """Reasons and comment; ``typing`` shows the keyboard view instead of the reason buttons.
+
+    Only the shown view is in the widget tree: a hidden but present view would still take
+    the touches meant for the other one.
+    """
+
     typing = BooleanProperty(False)
+
+    def on_kv_post(self, _base_widget):
+        self.ids.holder.remove_widget(self.ids.typing_view)
+
+    def on_typing(self, _screen, typing: bool) -> None:
+        holder = self.ids.holder
+        holder.clear_widgets()
+        holder.add_widget(self.ids.typing_view if typing else self.ids.choose_view)
 
     def build_reasons(self, app: TabletApp) -> None:
         grid = self.ids.reasons
@@ -263,7 +277,13 @@ class TabletApp(App):
     # -- session → screens ------------------------------------------------------------------
 
     def _call_soon(self, fn, *args) -> None:
-        Clock.schedule_once(lambda _dt: fn(*args), 0)
+        """From the hub link's thread: run ``fn`` on the UI thread (unless the app has stopped)."""
+
+        def run(_dt):
+            if self.device is not None:
+                fn(*args)
+
+        Clock.schedule_once(run, 0)
 
     def _on_session(self, session: RatingSession) -> None:
         self.lang = session.lang
