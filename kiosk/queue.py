@@ -21,9 +21,10 @@ The rules (issue #5, DESIGN.md §2):
 
 Durability: the live state (waiting and called tickets, counters, numbers) is one small JSON
 file written atomically after every change (``sync.store.AtomicJSONStorage``); tickets that
-reach an end (finished, cancelled, expired no-show) are first appended to the day's archive
-``archive/<day>.jsonl`` and then dropped from the live file, so the live file stays small
-however busy the day. A SIGKILL at any instant leaves either the state before or after an
+reach an end (finished, cancelled, expired no-show) leave the live file and are appended
+to the day's archive ``archive/<day>.jsonl`` (they ride in the live file until that append
+is done, so a crash in between cannot lose them), so the live file stays small however
+busy the day. A SIGKILL at any instant leaves either the state before or after an
 operation. Every ticket change also becomes a versioned ``ticket`` record for the outbox;
 the records to append are saved in the state file *before* they go to the outbox, and each
 record's id is derived from (ticket id, version), so a crash between the two writes is
@@ -133,6 +134,7 @@ class QueueEngine:
         self._listeners: list[Listener] = []
         self._storage = AtomicJSONStorage(self.state_dir / STATE_FILE)
         self._load()
+        self._flush_archive()
         self._flush_unsent()
 
     # -- persistence ---------------------------------------------------------------------
@@ -153,6 +155,7 @@ class QueueEngine:
         self._durations: dict[str, list[float]] = data.get("durations", {})
         self._recent_calls: list[dict] = data.get("recent_calls", [])
         self._unsent: list[dict] = data.get("unsent", [])
+        self._to_archive: list[dict] = data.get("to_archive", [])
         self._totals: dict[str, int] = data.get("totals", {"issued": 0, "finished": 0, "no_show": 0})
         self._event_seq: int = data.get("event_seq", 0)
 
@@ -167,18 +170,30 @@ class QueueEngine:
             "durations": self._durations,
             "recent_calls": self._recent_calls,
             "unsent": self._unsent,
+            "to_archive": self._to_archive,
             "totals": self._totals,
             "event_seq": self._event_seq,
         }
         self._storage.write(state)
 
     def _archive(self, tickets: list[Ticket], day: str | None = None) -> None:
-        """Append ended tickets to the day's archive before they leave the live state."""
-        if not tickets:
-            return
+        """Mark ended tickets for the day's archive. They are saved in the state file with the
+        change that ended them, and appended to the archive file right after that save
+        (again at the next start if a crash came in between; reading removes repeats)."""
+        self._to_archive.extend({"day": day or self._day, "ticket": t.to_dict()} for t in tickets)
+
+    def _flush_archive(self) -> None:
+        by_day: dict[str, list[dict]] = {}
+        for item in self._to_archive:
+            by_day.setdefault(item["day"], []).append(item["ticket"])
+        for day, tickets in by_day.items():
+            self._append_archive(day, tickets)
+        self._to_archive = []
+
+    def _append_archive(self, day: str, tickets: list[dict]) -> None:
         self.archive_dir.mkdir(parents=True, exist_ok=True)
-        path = self.archive_dir / f"{day or self._day}.jsonl"
-        lines = "".join(json.dumps(t.to_dict(), ensure_ascii=False) + "\n" for t in tickets)
+        path = self.archive_dir / f"{day}.jsonl"
+        lines = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tickets)
         with open(path, "ab") as handle:
             if handle.tell() > 0:
                 with open(path, "rb") as check:
@@ -276,6 +291,7 @@ class QueueEngine:
             self._event_seq += 1
             stamped.append({"type": kind, "data": data, "seq": self._event_seq})
         self._save()
+        self._flush_archive()
         self._flush_unsent()
         for event in stamped:
             for listener in list(self._listeners):
@@ -362,6 +378,11 @@ class QueueEngine:
 
     def _waiting(self) -> list[Ticket]:
         return sorted((t for t in self._tickets.values() if t.status == "waiting"), key=_order)
+
+    def tickets(self) -> list[Ticket]:
+        """Every ticket still in the live queue (waiting, called, recent no-shows)."""
+        with self._lock:
+            return [dataclasses.replace(t) for t in sorted(self._tickets.values(), key=_order)]
 
     def ticket(self, ticket_id: str) -> Ticket:
         with self._lock:
