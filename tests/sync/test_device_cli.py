@@ -1,0 +1,99 @@
+"""The operators' sync commands on the kiosk and the tablet, against the real central server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+
+from kiosk.cli import main as kiosk
+from sync.outbox import Outbox
+from sync.server.cli import main as sync_server
+from tablet_rating.cli import main as tablet
+from tests.sync.conftest import ROOT_DIR, append_ratings
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_enroll_then_sync_now_uploads_everything_and_status_says_so(central, config_file, tmp_path, capsys):
+    data = tmp_path / "data"
+    with Outbox(data / "outbox") as outbox:
+        appended = append_ratings(outbox, 450)
+    assert kiosk(["--config", str(config_file), "enroll", "--server", central.url, "--code", central.code()]) == 0
+    assert "enrolled: device" in capsys.readouterr().out
+    assert kiosk(["--config", str(config_file), "sync-now"]) == 0
+    out = capsys.readouterr().out
+    assert "450 record(s) pending" in out and "accepted 450" in out and "nothing left" in out
+    assert sorted(central.rating_ids()) == sorted(r["id"] for r in appended)
+    assert kiosk(["--config", str(config_file), "sync-status"]) == 0
+    out = capsys.readouterr().out
+    assert "pending records: 0" in out and "last successful upload: 20" in out and "quarantined" in out
+
+
+def test_sync_now_with_the_server_down_exits_non_zero_and_keeps_every_record(central_sqlite, config_file, tmp_path,
+                                                                              capsys, monkeypatch):
+    data = tmp_path / "data"
+    with Outbox(data / "outbox") as outbox:
+        append_ratings(outbox, 3)
+    assert kiosk(["--config", str(config_file), "enroll", "--server", central_sqlite.url,
+                  "--code", central_sqlite.code()]) == 0
+    monkeypatch.setenv("THUOCDO_SERVER_URL", _closed_port_url())  # sync.server_url now points nowhere
+    assert kiosk(["--config", str(config_file), "sync-now"]) == 1
+    captured = capsys.readouterr()
+    assert "connection refused" in captured.err and "3 record(s) still pending" in captured.err
+    assert kiosk(["--config", str(config_file), "sync-status"]) == 0
+    out = capsys.readouterr().out
+    assert "pending records: 3" in out and "last error: cannot reach the server" in out
+    assert "last successful upload: never" in out
+
+
+def test_sync_now_before_enrolling_says_how_to_enroll(config_file, capsys):
+    assert kiosk(["--config", str(config_file), "sync-now"]) == 1
+    assert "not enrolled yet" in capsys.readouterr().err
+
+
+def test_a_usb_export_imported_at_the_centre_counts_once_when_the_device_uploads_later(central, config_file,
+                                                                                      tmp_path, capsys):
+    data = tmp_path / "data"
+    with Outbox(data / "tablet-3" / "outbox") as outbox:
+        appended = append_ratings(outbox, 40, counter_id=3)
+    assert tablet(["--config", str(config_file), "--counter", "3", "enroll", "--server", central.url,
+                   "--code", central.code("tablet", "Quầy 3 tablet")]) == 0
+    usb = tmp_path / "usb" / "quay3.json"
+    usb.parent.mkdir()
+    assert tablet(["--config", str(config_file), "export-pending", "--counter", "3", "--out", str(usb)]) == 0
+    document = json.loads(usb.read_text())
+    assert document["format"] == "thuocdo-pending-v1" and document["office_id"] == "phuong-ben-thanh"
+    assert document["device_id"] and [r["id"] for r in document["records"]] == [r["id"] for r in appended]
+    capsys.readouterr()
+    assert sync_server(["--config", str(config_file), "--database-url", central.db.url, "import-batch",
+                        str(usb)]) == 0
+    assert "40 accepted" in capsys.readouterr().out
+    assert tablet(["--config", str(config_file), "--counter", "3", "sync-now"]) == 0
+    assert "already on the server 40" in capsys.readouterr().out
+    assert sorted(central.rating_ids()) == sorted(r["id"] for r in appended)
+    with Outbox(data / "tablet-3" / "outbox") as outbox:
+        assert len(outbox) == 0
+
+
+def test_commands_refuse_politely_while_the_app_holds_the_outbox(config_file, tmp_path, capsys):
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from sync.outbox import Outbox; box = Outbox(sys.argv[1]); "
+        "print('open', flush=True); time.sleep(60)"), str(tmp_path / "data" / "outbox")],
+        cwd=ROOT_DIR, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"open"
+        assert kiosk(["--config", str(config_file), "export-pending", "--out", str(tmp_path / "x.json")]) == 1
+        assert "in use by the running app" in capsys.readouterr().err
+        assert kiosk(["--config", str(config_file), "sync-status"]) == 0  # status still works
+        assert "the app is running" in capsys.readouterr().out
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert not (tmp_path / "x.json").exists()
