@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from sync.config import Config, add_config_argument, load_config_or_exit
@@ -34,6 +35,9 @@ def _run_app(cfg: Config, args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our options are not Kivy's
+    # SDL would turn SIGTERM into a window-close request, which the tablet refuses without the
+    # PIN; a shutdown or service manager must still be able to stop it cleanly.
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     from kivy.config import Config as KivyConfig
 
     KivyConfig.set("kivy", "exit_on_escape", "0")
@@ -43,8 +47,10 @@ def _run_app(cfg: Config, args: argparse.Namespace) -> int:
     from sync.store import StoreCorrupted
     from tablet_rating.app import TabletApp
 
+    app = TabletApp(cfg, counter_id=args.counter)
+    signal.signal(signal.SIGTERM, lambda *_: app.exit_app())
     try:
-        TabletApp(cfg, counter_id=args.counter).run()
+        app.run()
     except OutboxLocked as exc:
         print(f"error: {exc}. Another tablet app is running with the same data; "
               f"give each one its own --counter N.", file=sys.stderr)

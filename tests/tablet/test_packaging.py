@@ -1,0 +1,81 @@
+"""The tablet stays Android-packable, and the ``tablet-rating`` command starts it.
+
+* Importing the tablet app pulls in no server framework, database driver or hub code
+  (checked in a fresh interpreter, where ``sys.modules`` shows everything imported).
+* ``buildozer.spec`` asks only for pure-Python requirements and ships only device code.
+* ``tablet-rating --counter N`` runs the app with its data in ``<data_dir>/tablet-N``, and a
+  second app on the same counter is refused with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "psycopg", "psycopg2", "alembic", "asyncpg",
+             "kiosk", "sync.server", "jinja2", "httpx")
+
+
+def test_importing_the_tablet_app_imports_no_server_framework_or_database_driver():
+    code = (
+        "import sys, json\n"
+        "import tablet_rating, tablet_rating.app, tablet_rating.cli, tablet_rating.device\n"
+        f"bad = sorted(m for m in sys.modules if any(m == f or m.startswith(f + '.') for f in {FORBIDDEN!r}))\n"
+        "print(json.dumps({'bad': bad, 'kivy': 'kivy' in sys.modules}))\n"
+    )
+    env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"bad": [], "kivy": True}
+
+
+def test_the_buildozer_spec_asks_only_for_pure_python_packages_and_device_code():
+    spec = configparser.ConfigParser()
+    spec.read(ROOT / "buildozer.spec", encoding="utf-8")
+    app = spec["app"]
+    requirements = [r.strip().split("==")[0] for r in app["requirements"].split(",")]
+    assert requirements == ["python3", "kivy", "requests", "urllib3", "idna", "charset-normalizer", "certifi",
+                            "tinydb", "pyyaml", "tzdata"]
+    included = [p.strip() for p in app["source.include_patterns"].split(",")]
+    for path in included:
+        assert list(ROOT.glob(path)), f"buildozer.spec includes {path}, which matches no file"
+    assert not any(p.startswith(("kiosk", "sync/server")) for p in included)
+    excluded = {d.strip() for d in app["source.exclude_dirs"].split(",")}
+    assert {"kiosk", "sync/server", "tests", "bench"} <= excluded
+    main = (ROOT / "main.py").read_text(encoding="utf-8")
+    assert "tablet_rating" in main
+
+
+@pytest.mark.kivy
+def test_tablet_rating_starts_the_app_per_counter_and_refuses_a_second_one(xvfb, tablet_config):
+    config = tablet_config(mode="standalone", clerk_id="nguyen-van-an")
+    exe = Path(sys.executable).parent / "tablet-rating"
+    env = {**os.environ, "DISPLAY": xvfb}
+    command = [str(exe), "--config", config.source, "--counter", "2", "--windowed"]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        identity = config.data_path / "tablet-2" / "outbox" / "device.json"
+        deadline = time.monotonic() + 30
+        while not identity.exists():
+            assert first.poll() is None, "tablet-rating exited early"
+            assert time.monotonic() < deadline, "tablet-rating did not create its outbox"
+            time.sleep(0.1)
+        second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        assert second.returncode == 1
+        assert "give each one its own --counter N" in second.stderr
+        unknown = subprocess.run([str(exe), "--config", config.source, "--counter", "9"], capture_output=True,
+                                 text=True, env=env, timeout=60)
+        assert unknown.returncode == 2 and "--counter 9: no such counter" in unknown.stderr
+    finally:
+        first.terminate()
+        first.wait(10)
