@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from sync.outbox import Outbox
-
 pytestmark = pytest.mark.kivy
 
 HERE = Path(__file__).resolve().parent

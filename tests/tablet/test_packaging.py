@@ -32,7 +32,7 @@ def test_importing_the_tablet_app_imports_no_server_framework_or_database_driver
         "print(json.dumps({'bad': bad, 'kivy': 'kivy' in sys.modules}))\n"
     )
     env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=False,
                             timeout=60)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
@@ -70,11 +70,11 @@ def test_tablet_rating_starts_the_app_per_counter_and_refuses_a_second_one(xvfb,
             assert first.poll() is None, "tablet-rating exited early"
             assert time.monotonic() < deadline, "tablet-rating did not create its outbox"
             time.sleep(0.1)
-        second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
         assert second.returncode == 1
         assert "give each one its own --counter N" in second.stderr
         unknown = subprocess.run([str(exe), "--config", config.source, "--counter", "9"], capture_output=True,
-                                 text=True, env=env, timeout=60)
+                                 text=True, env=env, timeout=60, check=False)
         assert unknown.returncode == 2 and "--counter 9: no such counter" in unknown.stderr
     finally:
         first.terminate()
