@@ -301,7 +301,7 @@ async def issue_token(request: Request):
 
     body = await read_json_body(request, 16 * 1024)
     if not isinstance(body, dict) or set(body) != {"username", "password"} \
-            or not all(isinstance(body[k], str) and body[k] for k in body):
+            or not all(isinstance(body[k], str) and body[k] and "\x00" not in body[k] for k in body):
         raise ApiError(422, "invalid_request", "expected {\"username\": text, \"password\": text}")
     login_allowed(request, body["username"])
     settings = request.app.state.settings

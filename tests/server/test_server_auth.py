@@ -110,3 +110,8 @@ def test_a_dashboard_session_needs_its_csrf_token_for_changes(client):
         with pytest.raises(ApiError) as refused:
             check_csrf(session, forged)
         assert refused.value.status == 403 and refused.value.code == "csrf"
+
+
+def test_a_nul_character_in_the_login_is_a_clear_error_not_a_crash(client):
+    answer = client.post("/api/v1/auth/token", json={"username": "tinh\u0000", "password": PASSWORD})
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_request"
