@@ -1,0 +1,557 @@
+"""The lobby kiosk app (Kivy): take a ticket, print it, look up procedures.
+
+A thin shell over injected parts, so each can be tested on its own: the queue engine of the
+office hub (``hub.engine.issue``), the ``TicketPrinter``, the procedure ``Catalog`` and its
+``SearchIndex``. The app mirrors their state in Kivy properties and never writes data itself.
+
+Who stands in front of it (DESIGN.md §1): elderly citizens, people with poor eyesight or
+little reading — so few words, big targets (every button at least 15 mm high), a large-text /
+high-contrast switch, Vietnamese first with an English switch, and it goes back to the home
+screen by itself after ``kiosk.idle_timeout_s`` without a touch (language and text size back
+to the defaults for the next person).
+
+Taking a ticket: the ticket is issued (durably, by the engine) and shown at once; printing
+runs on a worker thread afterwards. A printer failure therefore never blocks the ticket: the
+ticket screen then shows the number prominently and asks the citizen to remember it, the
+fault is reported to the hub (console and lobby display show it to staff) and logged.
+
+No always-on timers: the clock on the home screen wakes once a minute, the idle timer is one
+pending callback re-armed by touches, and the screens redraw only when something changes.
+Screens are defined in one kv file each under ``kiosk/app/kv/``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.metrics import dp, mm
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+from kiosk.app.keyboard import OnScreenKeyboard
+from kiosk.app.texts import tr
+from kiosk.app.widgets import AdminCorner, TapButton
+from kiosk.catalog import Catalog, CatalogError, Procedure, active_catalog_path, load_catalog
+from kiosk.printer import PrinterError, TicketPrinter, TicketSlip
+from kiosk.search import SearchIndex
+from sync.config import Config
+
+__all__ = ["KioskApp"]
+
+log = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).parent / "kv"
+KV_FILES = ["kiosk.kv", "home.kv", "take.kv", "ticket.kv", "fields.kv", "procedures.kv",
+            "search.kv", "detail.kv", "admin.kv"]
+_kv_loaded = False
+
+THEMES = {
+    # normal: calm light background, one strong blue for the main actions
+    False: {"bg": [0.96, 0.97, 0.98, 1], "fg": [0.08, 0.1, 0.14, 1], "muted": [0.3, 0.34, 0.4, 1],
+            "card": [1, 1, 1, 1], "card_fg": [0.08, 0.1, 0.14, 1], "line": [0.78, 0.81, 0.86, 1],
+            "primary": [0.04, 0.36, 0.68, 1], "primary_fg": [1, 1, 1, 1],
+            "accent": [0.8, 0.1, 0.12, 1], "warn": [1, 0.85, 0.2, 1], "warn_fg": [0.1, 0.05, 0, 1],
+            "bar": [0.04, 0.36, 0.68, 1], "bar_fg": [1, 1, 1, 1]},
+    # high contrast: black background, white text, yellow actions with black text
+    True: {"bg": [0, 0, 0, 1], "fg": [1, 1, 1, 1], "muted": [0.92, 0.92, 0.92, 1],
+           "card": [0.1, 0.1, 0.1, 1], "card_fg": [1, 1, 1, 1], "line": [1, 0.85, 0, 1],
+           "primary": [1, 0.85, 0, 1], "primary_fg": [0, 0, 0, 1],
+           "accent": [1, 0.85, 0, 1], "warn": [1, 0.85, 0, 1], "warn_fg": [0, 0, 0, 1],
+           "bar": [0.1, 0.1, 0.1, 1], "bar_fg": [1, 1, 1, 1]},
+}
+_LARGE_FACTOR = 1.3
+_RESULTS_SHOWN = 12
+
+
+def _load_kv() -> None:
+    global _kv_loaded
+    if not _kv_loaded:  # rules loaded twice would build every widget twice
+        for name in KV_FILES:
+            Builder.load_file(str(KV_DIR / name))
+        _kv_loaded = True
+
+
+class KioskRoot(FloatLayout):
+    pass
+
+
+class HomeScreen(Screen):
+    pass
+
+
+class TakeScreen(Screen):
+    def refresh(self, app: "KioskApp") -> None:
+        grid = self.ids.tiles
+        grid.clear_widgets()
+        for service in app.office.services:
+            count = app.engine.waiting_count(service.id)
+            wait = app.wait_text(app.engine.estimated_wait_min(service.id))
+            tile = TapButton(kind="tile", markup=True)
+            tile.service_id = service.id
+            tile.text = (f"[b]{service.name.get(app.lang)}[/b]\n[size={int(20 * app.scale)}]"
+                         f"{app.t('take.tile_waiting', count=count, wait=wait)}[/size]")
+            tile.bind(on_tap=lambda button: app.take_ticket(button.service_id))
+            grid.add_widget(tile)
+
+
+class TicketScreen(Screen):
+    number = StringProperty("")
+    service = StringProperty("")
+    ahead = StringProperty("")
+    wait = StringProperty("")
+    status = StringProperty("")
+    failed = BooleanProperty(False)
+    priority = BooleanProperty(False)
+
+
+class FieldsScreen(Screen):
+    def refresh(self, app: "KioskApp") -> None:
+        grid = self.ids.fields
+        grid.clear_widgets()
+        for name, count in app.catalog.fields():
+            tile = TapButton(kind="tile", markup=True)
+            tile.field_name = name
+            label = name or app.t("fields.none")
+            tile.text = f"[b]{label}[/b]\n[size={int(18 * app.scale)}]{app.t('fields.count', count=count)}[/size]"
+            tile.bind(on_tap=lambda button: app.open_field(button.field_name))
+            grid.add_widget(tile)
+
+
+def _result_row(app: "KioskApp", proc: Procedure) -> TapButton:
+    row = TapButton(kind="row", markup=True, size_hint_y=None, height=app.target * 1.2)
+    row.bind(texture_size=lambda btn, ts: setattr(btn, "height", max(app.target * 1.2, ts[1] + dp(24))))
+    row.code = proc.code
+    meta = " · ".join(x for x in (proc.field or app.t("fields.none"), proc.processing_time) if x)
+    row.text = f"[b]{_escape(proc.name)}[/b]\n[size={int(17 * app.scale)}]{_escape(meta)}[/size]"
+    row.bind(on_tap=lambda button: app.open_procedure(button.code))
+    return row
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+
+
+class ProceduresScreen(Screen):
+    title = StringProperty("")
+    field_name = StringProperty("")
+
+    def refresh(self, app: "KioskApp") -> None:
+        self.title = self.field_name or app.t("fields.none")
+        box = self.ids.rows
+        box.clear_widgets()
+        for proc in app.catalog.in_field(self.field_name):
+            box.add_widget(_result_row(app, proc))
+        self.ids.scroll.scroll_y = 1
+
+
+class SearchScreen(Screen):
+    query = StringProperty("")
+    count_text = StringProperty("")
+
+    def on_kv_post(self, base_widget):
+        self.keyboard = OnScreenKeyboard()
+        self.ids.keyboard_box.add_widget(self.keyboard)
+        self.keyboard.bind(on_text_changed=lambda _kb, text: self._typed(text))
+        self._trigger = Clock.create_trigger(self._search, 0)
+
+    def clear(self) -> None:
+        self.keyboard.text = ""
+        self.query = ""
+        self.ids.rows.clear_widgets()
+        self.count_text = ""
+
+    def _typed(self, text: str) -> None:
+        self.query = text
+        self._trigger()
+
+    def _search(self, _dt=None) -> None:
+        app = App.get_running_app()
+        box = self.ids.rows
+        box.clear_widgets()
+        if not self.query.strip():
+            self.count_text = ""
+            return
+        hits = app.index.search(self.query, limit=_RESULTS_SHOWN, typing=True)
+        self.count_text = app.t("search.results", count=len(hits)) if hits else app.t("list.empty")
+        for hit in hits:
+            box.add_widget(_result_row(app, hit.procedure))
+        self.ids.scroll.scroll_y = 1
+
+
+class DetailScreen(Screen):
+    code = StringProperty("")
+    take_text = StringProperty("")
+    qr_texture = ObjectProperty(None, allownone=True)
+    link_note = StringProperty("")
+
+    def refresh(self, app: "KioskApp") -> None:
+        proc = app.catalog.get(self.code)
+        if proc is None:
+            return
+        service_id = app.catalog.service_for(proc)
+        self.take_text = app.t("detail.take") if service_id else app.t("detail.take_choose")
+        self.qr_texture = _qr_texture(proc.link) if proc.link else None
+        self.link_note = app.t("detail.qr") if proc.link else app.t("detail.no_link")
+        box = self.ids.body
+        box.clear_widgets()
+        t = app.t
+        box.add_widget(_para(app, proc.name, size=30, bold=True))
+        facts = [(t("detail.code"), proc.code), (t("detail.field"), proc.field or t("fields.none")),
+                 (t("detail.agency"), proc.agency)]
+        box.add_widget(_para(app, "\n".join(f"[b]{k}:[/b] {_escape(v)}" for k, v in facts if v), markup=True))
+        sections = [
+            (t("detail.channels"), [f"[b]{_escape(c.kind)}:[/b] {_escape(c.time)}"
+                                    + (f" — {_escape(c.description)}" if c.description else "")
+                                    + (f"\n{_escape(c.fee)}" if c.fee else "") for c in proc.channels]),
+            (t("detail.documents"), [f"• {_escape(d.name)} ({_kinds(app, d)})" for d in proc.documents]),
+            (t("detail.steps"), [(f"[b]{_escape(s.case)}[/b]\n" if s.case else "") + _escape(s.text)
+                                 for s in proc.steps]),
+            (t("detail.conditions"), [_escape(proc.conditions)] if proc.conditions else []),
+            (t("detail.results"), [f"• {_escape(r)}" for r in proc.results]),
+            (t("detail.legal"), [f"• {_escape(c.number)} ({_escape(c.date)}): {_escape(c.summary)}"
+                                 for c in proc.legal]),
+        ]
+        for heading, items in sections:
+            box.add_widget(_para(app, heading, size=24, bold=True, colour="primary_text"))
+            box.add_widget(_para(app, "\n".join(items) if items else t("detail.none"), markup=True))
+        self.ids.scroll.scroll_y = 1
+
+
+def _kinds(app: "KioskApp", doc) -> str:
+    kinds = [app.t("detail.original")] if doc.original else []
+    if doc.copy:
+        kinds.append(app.t("detail.copy"))
+    return ", ".join(kinds) or "—"
+
+
+def _para(app: "KioskApp", text: str, size: int = 21, bold: bool = False, markup: bool = False,
+          colour: str = "fg") -> Label:
+    label = Label(text=text if markup else text, markup=markup, bold=bold, font_size=size * app.scale,
+                  color=app.theme["accent"] if colour == "primary_text" and app.large else
+                  (app.theme["primary"] if colour == "primary_text" else app.theme["fg"]),
+                  halign="left", valign="top", size_hint_y=None)
+    label.bind(width=lambda lbl, w: setattr(lbl, "text_size", (w, None)),
+               texture_size=lambda lbl, ts: setattr(lbl, "height", ts[1] + dp(6)))
+    return label
+
+
+def _qr_texture(link: str):
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2)
+    buffer.seek(0)
+    texture = CoreImage(buffer, ext="png").texture
+    texture.mag_filter = "nearest"
+    return texture
+
+
+class PinScreen(Screen):
+    entered = StringProperty("")
+    message = StringProperty("")
+
+
+class AdminScreen(Screen):
+    status = StringProperty("")
+    result = StringProperty("")
+
+
+class KioskApp(App):
+    """The lobby kiosk. ``hub`` is an ``OfficeHub`` (its ``engine`` issues the tickets and
+    ``report_fault`` reaches staff); ``printer`` and ``catalog`` default to the config's."""
+
+    lang = StringProperty("vi")
+    large = BooleanProperty(False)
+    scale = NumericProperty(1.0)  # font/size factor: screen size × large-text mode
+    target = NumericProperty(dp(64))  # minimum touch target height (≥ 15 mm)
+    theme = DictProperty(THEMES[False])
+    priority = BooleanProperty(False)
+    clock_text = StringProperty("")
+    office_name = StringProperty("")
+    debounce_s = NumericProperty(0.4)
+
+    def __init__(self, config: Config, hub, printer: TicketPrinter | None = None,
+                 catalog: Catalog | None = None, ticket_home_s: float = 20.0, **kwargs):
+        super().__init__(**kwargs)
+        self.title = "Thước Đo — Kiosk"
+        self.office = config  # the office configuration (Kivy's App.config is its own .ini)
+        self.hub = hub
+        self.engine = hub.engine
+        self.printer = printer or TicketPrinter(config.kiosk.printer, config.office.name)
+        self.catalog = catalog or load_catalog(active_catalog_path(config), config)
+        self.index = SearchIndex(self.catalog.procedures)
+        self.ticket_home_s = ticket_home_s
+        self.office_name = config.office.name
+        self.lang = config.office.language
+        self.last_ticket = None
+        self.print_thread: threading.Thread | None = None
+        self._idle_event = None
+        self._home_event = None
+        self._clock_event = None
+
+    # -- building ---------------------------------------------------------------------------
+    def build(self):
+        _load_kv()
+        self._apply_look()
+        Window.bind(on_touch_down=self._touched, size=lambda *_: self._apply_look())
+        root = KioskRoot()
+        manager: ScreenManager = root.ids.manager
+        manager.transition = NoTransition()  # instant: a slide costs a quarter second per tap
+        for screen in (HomeScreen(name="home"), TakeScreen(name="take"), TicketScreen(name="ticket"),
+                       FieldsScreen(name="fields"), ProceduresScreen(name="procedures"),
+                       SearchScreen(name="search"), DetailScreen(name="detail"),
+                       PinScreen(name="pin"), AdminScreen(name="admin")):
+            manager.add_widget(screen)
+        manager.current = "home"
+        self.manager = manager
+        corner = AdminCorner(size_hint=(None, None), size=(mm(15), mm(15)), pos_hint={"x": 0, "top": 1})
+        root.add_widget(corner)
+        self.bind(lang=self._relabel, large=lambda *_: self._apply_look())
+        self._tick_clock()
+        return root
+
+    def on_start(self):
+        if self.office.kiosk.fullscreen:
+            Window.show_cursor = False
+
+    def on_stop(self):
+        for event in (self._idle_event, self._home_event, self._clock_event):
+            if event is not None:
+                event.cancel()
+        Window.unbind(on_touch_down=self._touched)
+
+    def _apply_look(self) -> None:
+        unit = max(0.75, min(Window.width / 1024.0, Window.height / 768.0))
+        self.scale = dp(1) * unit * (_LARGE_FACTOR if self.large else 1.0)
+        self.target = max(mm(15), dp(64) * unit)
+        self.theme = THEMES[self.large]
+        Window.clearcolor = self.theme["bg"]
+        self._relabel()
+
+    def _relabel(self, *_args) -> None:
+        """Rebuild the screens whose content is built in Python (kv texts follow by binding)."""
+        if not hasattr(self, "manager"):
+            return
+        screen = self.manager.current_screen
+        if hasattr(screen, "refresh"):
+            screen.refresh(self)
+        search = self.manager.get_screen("search")
+        search.keyboard.relabel(self.lang)
+        if search.query:
+            search._search()
+
+    # -- words -----------------------------------------------------------------------------
+    def t(self, key: str, lang: str | None = None, **values) -> str:
+        """Translated text; kv passes ``app.lang`` so labels re-translate on a switch."""
+        return tr(lang or self.lang, key, **values)
+
+    def wait_text(self, minutes: float, lang: str | None = None) -> str:
+        minutes = round(minutes)
+        return self.t("minutes", lang, min=minutes) if minutes > 0 else self.t("no_wait", lang)
+
+    # -- navigation ------------------------------------------------------------------------
+    def go(self, name: str) -> None:
+        screen = self.manager.get_screen(name)
+        if name == "search":
+            screen.clear()
+        if hasattr(screen, "refresh"):
+            screen.refresh(self)
+        self.manager.current = name
+        if name != "ticket" and self._home_event is not None:
+            self._home_event.cancel()
+        self._arm_idle()
+
+    def go_home(self, reset: bool = False) -> None:
+        if reset:
+            self.lang = self.office.office.language
+            self.large = False
+        self.priority = False
+        self.go("home")
+
+    def toggle_lang(self) -> None:
+        languages = self.office.kiosk.languages
+        self.lang = languages[(languages.index(self.lang) + 1) % len(languages)] if self.lang in languages else "vi"
+
+    def toggle_large(self) -> None:
+        self.large = not self.large
+
+    def open_field(self, field_name: str) -> None:
+        self.manager.get_screen("procedures").field_name = field_name
+        self.go("procedures")
+
+    def open_procedure(self, code: str) -> None:
+        self.manager.get_screen("detail").code = code
+        self.go("detail")
+
+    def take_for_procedure(self) -> None:
+        proc = self.catalog.get(self.manager.get_screen("detail").code)
+        service_id = self.catalog.service_for(proc) if proc else None
+        if service_id:
+            self.take_ticket(service_id)
+        else:
+            self.go("take")
+
+    # -- idle reset and clock --------------------------------------------------------------
+    def _touched(self, *_args) -> bool:
+        self._arm_idle()
+        return False
+
+    def _arm_idle(self) -> None:
+        if self._idle_event is not None:
+            self._idle_event.cancel()
+        if self.manager.current != "home":
+            self._idle_event = Clock.schedule_once(self._idle, self.office.kiosk.idle_timeout_s)
+
+    def _idle(self, _dt) -> None:
+        if self.manager.current not in ("home", "admin", "pin"):
+            self.go_home(reset=True)
+        elif self.manager.current == "home" and (self.large or self.lang != self.office.office.language):
+            self.go_home(reset=True)
+
+    def _tick_clock(self, _dt=None) -> None:
+        now = datetime.now()
+        self.clock_text = now.strftime("%H:%M  %d/%m/%Y")
+        self._clock_event = Clock.schedule_once(self._tick_clock, 60.5 - now.second - now.microsecond / 1e6)
+
+    # -- tickets ---------------------------------------------------------------------------
+    def take_ticket(self, service_id: str) -> None:
+        """Issue a ticket, show it at once, then print it on a worker thread."""
+        try:
+            ticket = self.engine.issue(service_id, self.priority)
+        except Exception as exc:  # the engine refused or could not store: tell the citizen and staff
+            log.exception("issuing a ticket for %s failed", service_id)
+            self._report_fault("kiosk", f"Không cấp được số: {exc}")
+            take = self.manager.get_screen("take")
+            take.ids.error.text = self.t("take.failed")
+            self.go("take")
+            return
+        self.last_ticket = ticket
+        service = self.office.service(service_id)
+        screen: TicketScreen = self.manager.get_screen("ticket")
+        screen.number = str(ticket.number)
+        screen.service = service.name.get(self.lang)
+        screen.priority = ticket.priority
+        screen.ahead = self.t("ticket.ahead", count=ticket.people_ahead)
+        screen.wait = self.t("ticket.wait", wait=self.wait_text(ticket.estimated_wait_min))
+        screen.failed = False
+        screen.status = self.t("ticket.printing")
+        self.go("ticket")
+        self.priority = False
+        self._schedule_home(self.ticket_home_s)
+        slip = TicketSlip(office=self.office.office.name, number=ticket.number, service=screen.service,
+                          issued_at=datetime.fromisoformat(ticket.issued_at), people_ahead=ticket.people_ahead,
+                          wait_min=ticket.estimated_wait_min, ticket_id=ticket.id,
+                          priority=ticket.priority, lang=self.lang)
+        self.print_thread = threading.Thread(target=self._print, args=(slip, self.lang), name="kiosk-print",
+                                             daemon=True)
+        self.print_thread.start()
+
+    def _print(self, slip: TicketSlip, lang: str) -> None:
+        try:
+            self.printer.print_ticket(slip)
+        except PrinterError as exc:
+            error = str(exc)
+            log.error("ticket %s not printed: %s", slip.number, error)
+            self._report_fault("printer", error)
+            Clock.schedule_once(lambda _dt: self._printed(slip, lang, error), 0)
+        else:
+            self._report_fault("printer", None)
+            Clock.schedule_once(lambda _dt: self._printed(slip, lang, None), 0)
+
+    def _printed(self, slip: TicketSlip, lang: str, error: str | None) -> None:
+        screen: TicketScreen = self.manager.get_screen("ticket")
+        if screen.number != str(slip.number):
+            return  # another ticket is on screen by now
+        if error:
+            screen.failed = True
+            screen.status = tr(lang, "ticket.print_failed", number=slip.number)
+            self._schedule_home(self.ticket_home_s * 2)  # time to note the number down
+        else:
+            screen.status = tr(lang, "ticket.printed")
+
+    def _schedule_home(self, seconds: float) -> None:
+        if self._home_event is not None:
+            self._home_event.cancel()
+        self._home_event = Clock.schedule_once(
+            lambda _dt: self.go_home() if self.manager.current == "ticket" else None, seconds)
+
+    def _report_fault(self, source: str, message: str | None) -> None:
+        try:
+            self.hub.report_fault(source, message)
+        except Exception:  # the hub's fault list is best effort; the log has it anyway
+            log.exception("could not report a %s fault to the hub", source)
+
+    # -- admin -------------------------------------------------------------------------------
+    def open_admin(self) -> None:
+        pin = self.manager.get_screen("pin")
+        pin.entered, pin.message = "", ""
+        self.go("pin")
+
+    def pin_key(self, key: str) -> None:
+        pin: PinScreen = self.manager.get_screen("pin")
+        if key == "⌫":
+            pin.entered = pin.entered[:-1]
+        elif key == "OK":
+            if pin.entered == self.office.kiosk.admin_pin:
+                self.manager.get_screen("admin").result = ""
+                self.refresh_admin()
+                self.go("admin")
+            else:
+                pin.entered, pin.message = "", self.t("pin.wrong")
+        elif len(pin.entered) < 8:
+            pin.entered += key
+
+    def refresh_admin(self) -> None:
+        lines = [self.t("admin.printer", desc=self.printer.describe()),
+                 self.t("admin.catalog", count=len(self.catalog), source=self.catalog.source or "")]
+        outbox = getattr(self.engine, "outbox", None)
+        if not self.office.sync.server_url:
+            lines.append(self.t("admin.sync_off"))
+        if outbox is not None:
+            pending = len(outbox)
+            if pending:
+                age = outbox.oldest_pending_age()
+                lines.append(self.t("admin.sync", pending=pending,
+                                    age=f"{int(age // 60)} min" if age is not None else "—"))
+            else:
+                lines.append(self.t("admin.sync_none"))
+        faults = getattr(self.hub, "faults", lambda: [])()
+        lines.append(self.t("admin.faults", faults="; ".join(f"{f['source']}: {f['message']}" for f in faults))
+                     if faults else self.t("admin.no_faults"))
+        self.manager.get_screen("admin").status = "\n".join(lines)
+
+    def admin_test_print(self) -> None:
+        admin = self.manager.get_screen("admin")
+        try:
+            self.printer.test_page(self.lang)
+            admin.result = self.t("admin.printer_ok")
+            self._report_fault("printer", None)
+        except PrinterError as exc:
+            admin.result = self.t("admin.printer_failed", error=str(exc))
+            self._report_fault("printer", str(exc))
+        self.refresh_admin()
+
+    def admin_reload_catalog(self) -> None:
+        admin = self.manager.get_screen("admin")
+        try:
+            self.catalog = load_catalog(active_catalog_path(self.office), self.office)
+            self.index = SearchIndex(self.catalog.procedures)
+            admin.result = self.t("admin.catalog", count=len(self.catalog), source=self.catalog.source)
+        except CatalogError as exc:
+            admin.result = self.t("admin.catalog_failed", error=str(exc))
+        self.refresh_admin()
+
+    def admin_exit(self) -> None:
+        self.stop()
+

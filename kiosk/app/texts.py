@@ -1,0 +1,101 @@
+"""Every word the kiosk shows, in Vietnamese and English.
+
+Kept apart from the screens so the wording can be reviewed (and corrected by the office) in
+one place. Vietnamese first: most citizens read only Vietnamese, many are elderly, so the
+words are short and plain. ``tr(lang, key, **values)`` fills ``{placeholders}``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TEXTS", "tr"]
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # home
+    "home.take": ("Lấy số thứ tự", "Take a number"),
+    "home.take_hint": ("Chọn lĩnh vực và nhận vé", "Choose a service, get a ticket"),
+    "home.lookup": ("Tra cứu thủ tục", "Look up a procedure"),
+    "home.lookup_hint": ("Giấy tờ cần mang, thời gian, lệ phí", "Papers to bring, time, fees"),
+    "home.lang": ("English", "Tiếng Việt"),
+    "home.large_on": ("Chữ to", "Large text"),
+    "home.large_off": ("Chữ thường", "Normal text"),
+    "home.waiting": ("Đang chờ: {count} người", "Waiting: {count}"),
+    # common
+    "back": ("‹ Quay lại", "‹ Back"),
+    "home": ("Trang chủ", "Home"),
+    "minutes": ("khoảng {min} phút", "about {min} min"),
+    "no_wait": ("không phải chờ", "no wait"),
+    # take a ticket
+    "take.title": ("Chọn lĩnh vực cần giải quyết", "Choose the service you need"),
+    "take.priority": ("Ưu tiên: người cao tuổi, người khuyết tật, phụ nữ mang thai, người có con nhỏ",
+                      "Priority: elderly, disabled, pregnant, with a small child"),
+    "take.priority_on": ("ĐÃ CHỌN ƯU TIÊN", "PRIORITY CHOSEN"),
+    "take.tile_waiting": ("{count} người đang chờ · {wait}", "{count} waiting · {wait}"),
+    "take.failed": ("Chưa lấy được số. Vui lòng báo cán bộ tại quầy.",
+                    "Could not issue a number. Please ask a staff member."),
+    # ticket
+    "ticket.title": ("Số thứ tự của bạn", "Your number"),
+    "ticket.priority": ("ƯU TIÊN", "PRIORITY"),
+    "ticket.ahead": ("Số người chờ trước bạn: {count}", "People ahead of you: {count}"),
+    "ticket.wait": ("Thời gian chờ dự kiến: {wait}", "Estimated wait: {wait}"),
+    "ticket.printing": ("Đang in vé…", "Printing your ticket…"),
+    "ticket.printed": ("Mời bạn nhận vé ở khe máy in bên dưới.", "Please take your ticket below."),
+    "ticket.print_failed": ("Máy in đang gặp sự cố. Xin ghi nhớ số {number} của bạn và chờ gọi số.",
+                            "The printer has a problem. Please remember your number {number} "
+                            "and wait to be called."),
+    "ticket.done": ("Xong", "Done"),
+    # lookup
+    "fields.title": ("Tra cứu thủ tục hành chính", "Administrative procedures"),
+    "fields.search": ("Tìm thủ tục bằng bàn phím", "Search with the keyboard"),
+    "fields.count": ("{count} thủ tục", "{count} procedures"),
+    "fields.none": ("Lĩnh vực khác", "Other"),
+    "list.empty": ("Không tìm thấy thủ tục phù hợp. Hãy thử từ khác.", "No procedure found. Try other words."),
+    "search.title": ("Tìm thủ tục", "Search procedures"),
+    "search.placeholder": ("Gõ tên thủ tục, ví dụ: khai sinh", "Type a procedure, e.g. birth"),
+    "search.hint": ("Có thể gõ không dấu", "No need for accents"),
+    "search.results": ("{count} kết quả", "{count} results"),
+    "kb.space": ("Dấu cách", "Space"),
+    "kb.clear": ("Xóa hết", "Clear"),
+    # detail
+    "detail.code": ("Mã thủ tục", "Procedure code"),
+    "detail.field": ("Lĩnh vực", "Field"),
+    "detail.agency": ("Cơ quan thực hiện", "Agency"),
+    "detail.channels": ("Thời hạn giải quyết và phí, lệ phí", "Processing time and fees"),
+    "detail.documents": ("Giấy tờ cần mang", "Papers to bring"),
+    "detail.original": ("bản chính", "original"),
+    "detail.copy": ("bản sao", "copy"),
+    "detail.steps": ("Trình tự thực hiện", "Steps"),
+    "detail.conditions": ("Yêu cầu, điều kiện", "Requirements"),
+    "detail.results": ("Kết quả", "Result"),
+    "detail.legal": ("Căn cứ pháp lý", "Legal basis"),
+    "detail.qr": ("Quét mã để xem trên Cổng Dịch vụ công quốc gia",
+                  "Scan to open on the National Public Service Portal"),
+    "detail.no_link": ("Chưa có đường dẫn trên Cổng Dịch vụ công", "No link on the national portal"),
+    "detail.take": ("Lấy số cho thủ tục này", "Take a number for this"),
+    "detail.take_choose": ("Lấy số thứ tự", "Take a number"),
+    "detail.none": ("Không có", "None"),
+    # admin
+    "pin.title": ("Nhập mã PIN quản trị", "Enter the admin PIN"),
+    "pin.wrong": ("Sai mã PIN", "Wrong PIN"),
+    "admin.title": ("Quản trị máy lấy số", "Kiosk administration"),
+    "admin.printer_test": ("In thử", "Print a test ticket"),
+    "admin.reload": ("Nạp lại danh mục thủ tục", "Reload the procedure catalog"),
+    "admin.exit": ("Thoát chương trình", "Exit the kiosk"),
+    "admin.printer": ("Máy in: {desc}", "Printer: {desc}"),
+    "admin.printer_ok": ("In thử: đã gửi lệnh in", "Test: sent to the printer"),
+    "admin.printer_failed": ("In thử lỗi: {error}", "Test failed: {error}"),
+    "admin.catalog": ("Danh mục: {count} thủ tục ({source})", "Catalog: {count} procedures ({source})"),
+    "admin.catalog_failed": ("Không nạp được danh mục: {error}", "Could not reload the catalog: {error}"),
+    "admin.sync": ("Chờ gửi về máy chủ: {pending} bản ghi; cũ nhất: {age}",
+                   "Waiting to upload: {pending} records; oldest: {age}"),
+    "admin.sync_none": ("Không có bản ghi chờ gửi", "Nothing waiting to upload"),
+    "admin.sync_off": ("Chưa cấu hình máy chủ trung tâm (sync.server_url)",
+                       "No central server configured (sync.server_url)"),
+    "admin.faults": ("Sự cố: {faults}", "Faults: {faults}"),
+    "admin.no_faults": ("Không có sự cố", "No faults"),
+}
+
+
+def tr(lang: str, key: str, **values) -> str:
+    vi, en = TEXTS[key]
+    text = en if lang == "en" else vi
+    return text.format(**values) if values else text

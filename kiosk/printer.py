@@ -1,0 +1,318 @@
+"""The ticket printer: turns an issued ticket into ESC/POS bytes and sends them to the printer.
+
+Common 58/80 mm thermal printers have no Vietnamese font, so by default (``mode: raster``) the
+whole ticket is drawn as a picture with Pillow in a Vietnamese-capable TrueType font (Kivy's
+bundled Roboto, else DejaVu) and sent as a raster image — the approach deployed ticket systems
+use, and it works on every ESC/POS printer. ``mode: cp1258`` sends text in the Vietnamese
+code page instead (faster, sharper, but only on printers that have CP1258); Vietnamese
+letters are encoded the way CP1258 expects: the base letter with its shape mark (ă â ê ô ơ ư)
+plus a separate tone mark.
+
+The job is first built in memory on python-escpos's ``Dummy`` printer, so the exact bytes are
+known (and kept in ``last_job``), then written to the configured backend in one go: ``dummy``
+(nothing is sent; for kiosks without a printer and for tests), ``file`` (a device file such
+as /dev/usb/lp0), ``usb``, ``network`` (raw TCP 9100) or ``serial``. The device is opened for
+each ticket and closed after, so a printer that was unplugged and plugged back in works again
+at the next ticket.
+
+Any failure — unplugged, switched off, no paper reported by the driver, unreachable over the
+network — raises ``PrinterError`` with a message naming the backend and what went wrong. The
+kiosk catches it *after* the ticket was issued and shown: a printer problem never stops a
+citizen from getting a number (see ``kiosk/app``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from escpos import exceptions as escpos_errors
+from escpos.printer import Dummy, File, Network, Serial, Usb
+from PIL import Image, ImageDraw, ImageFont
+
+from sync.config import Printer as PrinterConfig
+
+__all__ = ["PrinterError", "TicketSlip", "TicketPrinter", "render_ticket", "encode_cp1258", "font_path"]
+
+log = logging.getLogger(__name__)
+
+_NETWORK_TIMEOUT_S = 5.0
+_ESC_T_CP1258 = b"\x1bt\x34"  # ESC t 52: CP1258 in the Epson table (python-escpos' default profile)
+_SHAPE_MARKS = {"\u0302", "\u0306", "\u031b"}  # circumflex, breve, horn: part of the letter in CP1258
+
+
+class PrinterError(Exception):
+    """The ticket could not be printed; the message says which printer and why."""
+
+
+@dataclass(frozen=True)
+class TicketSlip:
+    """What goes on the paper, already in the citizen's language."""
+
+    office: str
+    number: int
+    service: str
+    issued_at: datetime
+    people_ahead: int
+    wait_min: float
+    ticket_id: str
+    priority: bool = False
+    lang: str = "vi"
+
+    def lines(self) -> dict[str, str]:
+        en = self.lang == "en"
+        wait = round(self.wait_min)
+        return {
+            "title": "YOUR NUMBER" if en else "SỐ THỨ TỰ",
+            "priority": ("PRIORITY" if en else "ƯU TIÊN") if self.priority else "",
+            "ahead": (f"People ahead of you: {self.people_ahead}" if en
+                      else f"Số người chờ trước bạn: {self.people_ahead}"),
+            "wait": ((f"Estimated wait: about {wait} min" if en else f"Thời gian chờ dự kiến: khoảng {wait} phút")
+                     if wait > 0 else ("You are next" if en else "Bạn sẽ được phục vụ ngay")),
+            "time": self.issued_at.strftime("%H:%M  %d/%m/%Y"),
+            "footer": ("Please wait for your number to be called" if en
+                       else "Vui lòng chờ gọi số. Xin cảm ơn!"),
+        }
+
+
+def font_path(bold: bool = False) -> Path:
+    """A TrueType font with every Vietnamese letter: Kivy's Roboto, else DejaVu Sans."""
+    spec = importlib.util.find_spec("kivy")  # locates the package without importing Kivy
+    candidates = []
+    if spec and spec.origin:
+        fonts = Path(spec.origin).parent / "data" / "fonts"
+        candidates.append(fonts / ("Roboto-Bold.ttf" if bold else "Roboto-Regular.ttf"))
+        candidates.append(fonts / "DejaVuSans.ttf")
+    candidates += [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf" if bold
+                        else "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise PrinterError("no Vietnamese font found (looked for Kivy's Roboto and DejaVu Sans)")
+
+
+_font_cache: dict[tuple[bool, int], ImageFont.FreeTypeFont] = {}
+_font_lock = threading.Lock()
+
+
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    with _font_lock:
+        key = (bold, size)
+        if key not in _font_cache:
+            _font_cache[key] = ImageFont.truetype(str(font_path(bold)), size)
+        return _font_cache[key]
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+    lines, current = [], ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        if current and draw.textlength(trial, font=font) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    return lines + ([current] if current else [])
+
+
+def render_ticket(slip: TicketSlip, width_px: int = 576) -> Image.Image:
+    """Draw the ticket as a black-and-white picture ``width_px`` dots wide."""
+    scale = width_px / 576
+    margin = int(16 * scale)
+    inner = width_px - 2 * margin
+    text = slip.lines()
+    canvas = Image.new("L", (width_px, int(1400 * scale)), 255)
+    draw = ImageDraw.Draw(canvas)
+    y = margin
+
+    def centred(line: str, font, gap: int = 6) -> None:
+        nonlocal y
+        for part in _wrap(draw, line, font, inner):
+            box = draw.textbbox((0, 0), part, font=font)
+            draw.text(((width_px - (box[2] - box[0])) / 2 - box[0], y - box[1]), part, font=font, fill=0)
+            y += box[3] - box[1] + int(gap * scale)
+
+    centred(unicodedata.normalize("NFC", slip.office), _font(int(26 * scale), True))
+    y += int(10 * scale)
+    draw.line((margin, y, width_px - margin, y), fill=0, width=2)
+    y += int(18 * scale)
+    centred(text["title"], _font(int(30 * scale), True))
+    number_font = _font(int(200 * scale), True)
+    while draw.textlength(str(slip.number), font=number_font) > inner:  # long numbers still fit
+        number_font = _font(int(number_font.size * 0.9), True)
+    y += int(8 * scale)
+    centred(str(slip.number), number_font, gap=24)
+    if text["priority"]:
+        centred(text["priority"], _font(int(34 * scale), True))
+    centred(slip.service, _font(int(38 * scale), True), gap=14)
+    body = _font(int(28 * scale))
+    centred(text["ahead"], body)
+    centred(text["wait"], body)
+    centred(text["time"], body, gap=16)
+    qr = segno.make(slip.ticket_id, error="m")
+    qr_img = Image.open(_png(qr, max(2, int(5 * scale)))).convert("L")
+    canvas.paste(qr_img, ((width_px - qr_img.width) // 2, y))
+    y += qr_img.height + int(6 * scale)
+    centred(text["footer"], _font(int(24 * scale)))
+    y += margin
+    return canvas.crop((0, 0, width_px, y)).point(lambda v: 0 if v < 160 else 255, mode="1")
+
+
+def _png(qr, scale: int):
+    import io
+
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="png", scale=scale, border=2)
+    buffer.seek(0)
+    return buffer
+
+
+def encode_cp1258(text: str) -> bytes:
+    """Encode Vietnamese text for a printer in code page 1258 (base letter + tone mark)."""
+    out = bytearray()
+    decomposed = unicodedata.normalize("NFD", text)
+    i = 0
+    while i < len(decomposed):
+        base, i = decomposed[i], i + 1
+        marks = []
+        while i < len(decomposed) and unicodedata.combining(decomposed[i]):
+            marks.append(decomposed[i])
+            i += 1
+        for mark in [m for m in marks if m in _SHAPE_MARKS]:
+            composed = unicodedata.normalize("NFC", base + mark)
+            if len(composed) == 1:
+                base = composed
+                marks.remove(mark)
+        for mark in list(marks):  # "à" exists as one character in CP1258 too: prefer it
+            composed = unicodedata.normalize("NFC", base + mark)
+            if len(composed) == 1 and _in_cp1258(composed):
+                base = composed
+                marks.remove(mark)
+        for char in [base, *marks]:
+            try:
+                out += char.encode("cp1258")
+            except UnicodeEncodeError:
+                out += b"?"
+    return bytes(out)
+
+
+def _in_cp1258(char: str) -> bool:
+    try:
+        char.encode("cp1258")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+class TicketPrinter:
+    """Prints tickets on the printer described by ``kiosk.printer`` in config.yaml."""
+
+    def __init__(self, config: PrinterConfig, office_name: str):
+        self.config = config
+        self.office_name = office_name
+        self.last_job: bytes = b""  # the bytes of the last ticket or test page
+        self.jobs = 0
+        self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        c = self.config
+        where = {"dummy": "no printer", "file": c.path, "usb": f"USB {c.usb_vendor_id:04x}:{c.usb_product_id:04x}",
+                 "network": f"{c.host}:{c.port}", "serial": f"{c.serial_device} @ {c.baudrate}"}[c.backend]
+        return f"{c.backend} ({where}), {c.mode}"
+
+    # -- building the job ------------------------------------------------------------------
+    def build_job(self, slip: TicketSlip) -> bytes:
+        job = Dummy()
+        # The generic profile does not know the paper width; tell it (avoids a warning).
+        job.profile.profile_data.setdefault("media", {}).setdefault("width", {})["pixels"] = self.config.width_px
+        job.hw("INIT")
+        if self.config.mode == "raster":
+            job.image(render_ticket(slip, self.config.width_px), impl="bitImageRaster", center=False)
+        else:
+            self._text_ticket(job, slip)
+        job.cut()
+        return job.output
+
+    def _text_ticket(self, job: Dummy, slip: TicketSlip) -> None:
+        text = slip.lines()
+
+        def line(value: str, **style) -> None:
+            job.set(align="center", **style)
+            job._raw(_ESC_T_CP1258 + encode_cp1258(value) + b"\n")
+
+        line(slip.office, bold=True)
+        line("-" * 32)
+        line(text["title"], bold=True)
+        line(str(slip.number), bold=True, custom_size=True, width=8, height=8)
+        if text["priority"]:
+            line(text["priority"], bold=True, double_height=True, double_width=True)
+        line(slip.service, bold=True, double_height=True)
+        line(text["ahead"], normal_textsize=True)
+        line(text["wait"], normal_textsize=True)
+        line(text["time"], normal_textsize=True)
+        job.set(align="center")
+        job.qr(slip.ticket_id, size=6, native=True)
+        line(text["footer"], normal_textsize=True)
+
+    # -- sending ---------------------------------------------------------------------------
+    def _device(self):
+        c = self.config
+        if c.backend == "file":
+            return File(devfile=c.path)
+        if c.backend == "network":
+            return Network(host=c.host, port=c.port, timeout=_NETWORK_TIMEOUT_S)
+        if c.backend == "serial":
+            return Serial(devfile=c.serial_device, baudrate=c.baudrate)
+        if c.backend == "usb":
+            return Usb(c.usb_vendor_id, c.usb_product_id, timeout=int(_NETWORK_TIMEOUT_S * 1000))
+        raise PrinterError(f"unknown printer backend {c.backend!r}")
+
+    def send(self, job: bytes) -> None:
+        """Write ``job`` to the printer; raise ``PrinterError`` when it does not get there."""
+        with self._lock:
+            self.last_job = job
+            if self.config.backend == "dummy":
+                self.jobs += 1
+                return
+            device = None
+            try:
+                device = self._device()
+                device.open()
+                device._raw(job)
+                self.jobs += 1
+            except PrinterError:
+                raise
+            except (escpos_errors.Error, OSError, ValueError, AssertionError) as exc:
+                raise PrinterError(f"printer {self.describe()}: {_reason(exc)}") from exc
+            finally:
+                if device is not None:
+                    try:
+                        device.close()
+                    except Exception:  # closing a device that failed to open
+                        log.debug("closing the printer failed", exc_info=True)
+
+    def print_ticket(self, slip: TicketSlip) -> None:
+        try:
+            job = self.build_job(slip)
+        except (OSError, ValueError, escpos_errors.Error) as exc:
+            raise PrinterError(f"could not prepare the ticket for printing: {exc}") from exc
+        self.send(job)
+
+    def test_page(self, lang: str = "vi") -> None:
+        """Print a sample ticket (admin screen: "In thử")."""
+        self.print_ticket(TicketSlip(
+            office=self.office_name, number=1234, service="In thử — Printer test", issued_at=datetime.now(),
+            people_ahead=0, wait_min=0, ticket_id="test-page", lang=lang))
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, FileNotFoundError) or "No such file" in text:
+        return f"device not found — is the printer plugged in and switched on? ({text})"
+    return text
