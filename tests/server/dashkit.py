@@ -11,6 +11,7 @@ Tests then compare what pages, files and reports show with what the database hol
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import uuid
@@ -23,8 +24,9 @@ from fastapi.testclient import TestClient
 from sync import records
 from sync.config import load_config
 from sync.server.app import ServerSettings, create_app
-from sync.server.auth import create_admin
+from sync.server.auth import hash_password
 from sync.server.devices import create_enrollment_code
+from sync.server.models import Admin
 from sync.server.offices import import_office
 
 PASSWORD = "mat-khau-rat-dai-2025"
@@ -47,6 +49,13 @@ def second_office_file(config_file) -> str:
     target = config_file.parent / "office-b.yaml"
     target.write_text(text, encoding="utf-8")
     return str(target)
+
+
+@functools.cache
+def _password_hash() -> str:
+    """One real Argon2 hash of PASSWORD for every test admin (hashing costs ~0.3 s each);
+    logins still verify it the normal way. ``create_admin`` itself is tested by the core tests."""
+    return hash_password(PASSWORD)
 
 
 @dataclass
@@ -152,9 +161,10 @@ def build_kit(database_url: str, config_file, n_a: int = 260, n_b: int = 80, n_t
     with app.state.db.begin() as s:
         import_office(s, cfg_a)
         import_office(s, cfg_b)
-        create_admin(s, "tinh", PASSWORD, "province_admin")
-        create_admin(s, "quanly-a", PASSWORD, "office_manager", OFFICE_A)
-        create_admin(s, "quanly-b", PASSWORD, "office_manager", OFFICE_B)
+        for username, role, office in (("tinh", "province_admin", None), ("quanly-a", "office_manager", OFFICE_A),
+                                       ("quanly-b", "office_manager", OFFICE_B)):
+            s.add(Admin(username=username, password_hash=_password_hash(), role=role, office_id=office,
+                        failed_logins=0, created_at=datetime.now(timezone.utc)))
     client = TestClient(app)
     kit = Kit(app, client)
     rng = random.Random(7)
