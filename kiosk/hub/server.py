@@ -69,6 +69,7 @@ class OfficeHub:
         snapshot["clerks"] = [{"id": c.id, "name": c.name} for c in self.config.clerks]
         snapshot["read_numbers"] = self.config.hub.read_numbers
         snapshot["language"] = self.config.office.language
+        snapshot["timezone"] = self.config.office.timezone
         return snapshot
 
     def faults(self) -> list[dict]:

@@ -1,5 +1,6 @@
 /* Lobby display: renders the hub's state and plays each voice call in turn.
- * Test hooks: <body data-last-call="2015" data-last-call-at="<epoch ms>" data-announced="n">. */
+ * Test hooks on <body>: data-last-call="2015", data-last-call-at="<epoch ms>", data-queued (calls
+ * waiting to be spoken, the one playing included), data-announced (calls spoken so far). */
 "use strict";
 
 (() => {
@@ -90,6 +91,7 @@
   // --- voice calls: one at a time, in order, never cut off --------------------------------
   function enqueue(url) {
     audioQueue.push(url);
+    document.body.dataset.queued = String(audioQueue.length);
     if (!playing) playNext();
   }
 
@@ -111,6 +113,7 @@
 
   function finished() {
     audioQueue.shift();
+    document.body.dataset.queued = String(audioQueue.length);
     document.body.dataset.announced = String(Number(document.body.dataset.announced || 0) + 1);
     playNext();
   }
@@ -137,7 +140,7 @@
   }, setOnline);
 
   function tick() {
-    const now = new Date();
+    const now = Hub.officeTime(state && state.timezone);
     $("clock").textContent = Hub.clockText(now);
     $("date").textContent = Hub.dateText(now);
   }

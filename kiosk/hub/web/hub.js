@@ -187,6 +187,17 @@ const Hub = (() => {
     open();
   }
 
+  /* The office's wall clock (config office.timezone), whatever the PC's own time zone. */
+  function officeTime(timeZone) {
+    const now = new Date();
+    if (!timeZone) return now;
+    try {
+      return new Date(now.toLocaleString("en-US", { timeZone }));
+    } catch (err) {
+      return now;
+    }
+  }
+
   function pad(n) { return String(n).padStart(2, "0"); }
 
   function clockText(date) {
@@ -214,5 +225,5 @@ const Hub = (() => {
     return node;
   }
 
-  return { t, label, setLang, getLang, api, connect, clockText, dateText, el };
+  return { t, label, setLang, getLang, api, connect, officeTime, clockText, dateText, el };
 })();
