@@ -1,0 +1,183 @@
+"""Benchmark: central server ingest — ratings stored per second into PostgreSQL over HTTP.
+
+Starts the real server (``sync-server run`` under uvicorn) against a fresh PostgreSQL database
+``thuocdo_bench_<random>`` (dropped afterwards), enrolls one device per client, and lets
+several client processes POST batches of 500 ratings at once, about 10 % of each batch being
+records already sent (as after a lost reply). Reports stored ratings per second and batch
+latency, and checks the database holds each rating exactly once. DESIGN.md §5 target:
+≥ 5,000 ratings/s sustained on a 2-core machine.
+
+    python bench/bench_ingest.py            # 4 clients x 30 batches x 500 records
+    python bench/bench_ingest.py --quick    # 2 clients x 4 batches, to check it works
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); ``THUOCDO_BENCH_PG`` overrides the
+admin URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+
+from sync import records  # noqa: E402
+
+PG_ADMIN = os.environ.get("THUOCDO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+BATCH = 500
+DUPLICATE_SHARE = 0.10
+TARGET = 5000.0
+
+
+def make_bodies(client: int, batches: int) -> tuple[list[bytes], int]:
+    """Pre-built JSON bodies (so the client's own CPU stays out of the measurement); each
+    batch after the first repeats ~10 % of the previous batch's records."""
+    bodies, unique, previous, seq = [], 0, [], 0
+    device = f"bench-tablet-{client}"
+    repeat = int(BATCH * DUPLICATE_SHARE)
+    for number in range(batches):
+        fresh_count = BATCH - (repeat if previous else 0)
+        fresh = []
+        for i in range(fresh_count):
+            seq += 1
+            score = 3 - (seq % 7 == 0) - (seq % 13 == 0)
+            fresh.append(records.new_rating(
+                office_id="phuong-ben-thanh", device_id=device, seq=seq, counter_id=1 + seq % 4,
+                score=score, scale=3, satisfied=score >= 2, lang="vi", clerk_id="nguyen-van-an",
+                ticket_id=str(uuid.uuid4()), ticket_number=1000 + seq % 999, service_id="ho-tich",
+                reasons=["cho-lau"] if score == 1 else [], comment="Chờ lâu" if score == 1 else None,
+                created_at="2025-07-01T09:15:00+07:00"))
+        batch = fresh + previous[:repeat] if previous else fresh
+        unique += len(fresh)
+        previous = fresh
+        bodies.append(json.dumps({"batch_id": str(uuid.uuid4()), "sent_at": records.now_iso(),
+                                  "records": batch, "pending": (batches - number) * BATCH,
+                                  "app_version": "bench"}).encode())
+    return bodies, unique
+
+
+def client_run(args) -> dict:
+    base, token, bodies, start_at = args
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    latencies = []
+    while time.time() < start_at:
+        time.sleep(0.001)
+    for body in bodies:
+        t0 = time.perf_counter()
+        answer = session.post(f"{base}/api/v1/batches", data=body, headers=headers, timeout=120)
+        latencies.append(time.perf_counter() - t0)
+        if answer.status_code == 429:
+            raise SystemExit(f"rate limited: {answer.text}")
+        answer.raise_for_status()
+        for result in answer.json()["results"]:
+            counts[result["status"]] += 1
+    return {"counts": counts, "latencies": latencies, "finished": time.time()}
+
+
+def start_server(database_url: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "--config", str(ROOT / "config.yaml"),
+                             "--database-url", database_url, "run", "--port", "0", "--log-level", "info"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    for line in proc.stdout:
+        found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", line)
+        if found:
+            threading.Thread(target=proc.stdout.read, daemon=True).start()
+            return proc, found.group(1)
+    raise SystemExit("the server did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--clients", type=int, default=None)
+    parser.add_argument("--batches", type=int, default=None, help="batches per client")
+    opts = parser.parse_args()
+    clients = opts.clients or (2 if opts.quick else 4)
+    batches = opts.batches or (4 if opts.quick else 30)
+
+    from sync.config import load_config
+    from sync.server.db import Database
+    from sync.server.devices import create_enrollment_code
+    from sync.server.offices import import_office
+
+    name = f"thuocdo_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    proc = None
+    try:
+        db = Database(url)
+        db.migrate()
+        with db.begin() as s:
+            import_office(s, load_config(ROOT / "config.yaml"))
+            codes = [create_enrollment_code(s, "phuong-ben-thanh", "tablet", f"bench {i}")[0] for i in range(clients)]
+        print(f"preparing {clients} x {batches} batches of {BATCH} ratings …", flush=True)
+        with multiprocessing.Pool(clients) as pool:
+            prepared = pool.starmap(make_bodies, [(i, batches) for i in range(clients)])
+        proc, base = start_server(url)
+        tokens = [requests.post(f"{base}/api/v1/devices/enroll", json={"code": c}, timeout=10).json()["token"]
+                  for c in codes]
+        start_at = time.time() + 1.0
+        with multiprocessing.Pool(clients) as pool:
+            outcomes = pool.map(client_run, [(base, tokens[i], prepared[i][0], start_at) for i in range(clients)])
+        elapsed = max(o["finished"] for o in outcomes) - start_at
+        with db.session() as s:
+            from sqlalchemy import func, select
+
+            from sync.server.models import Rating
+
+            stored = s.scalar(select(func.count()).select_from(Rating))
+        db.dispose()
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(10)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    unique = sum(p[1] for p in prepared)
+    sent = clients * batches * BATCH
+    counts = {k: sum(o["counts"][k] for o in outcomes) for k in ("accepted", "duplicate", "rejected")}
+    latencies = sorted(x for o in outcomes for x in o["latencies"])
+    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    rate = counts["accepted"] / elapsed
+    rows = [
+        ("clients (processes, one device each)", f"{clients}"),
+        ("batches x records", f"{clients * batches} x {BATCH}"),
+        ("records sent", f"{sent:,}"),
+        ("accepted / duplicate / rejected", f"{counts['accepted']:,} / {counts['duplicate']:,} / {counts['rejected']:,}"),
+        ("ratings in the database", f"{stored:,} (expected {unique:,})"),
+        ("wall time", f"{elapsed:.2f} s"),
+        ("records processed", f"{sent / elapsed:,.0f} records/s"),
+        ("new ratings stored", f"{rate:,.0f} ratings/s"),
+        ("batch latency p50 / p95", f"{statistics.median(latencies) * 1000:.0f} / {p95 * 1000:.0f} ms"),
+        ("target (DESIGN.md §5)", f"≥ {TARGET:,.0f} ratings/s: {'met' if rate >= TARGET else 'NOT met'}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print(f"\nCentral ingest into PostgreSQL over HTTP ({os.cpu_count()} cores)")
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value}")
+    ok = stored == unique == counts["accepted"] and counts["rejected"] == 0
+    if not ok:
+        print("ERROR: the database does not hold each rating exactly once")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
