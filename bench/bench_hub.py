@@ -48,7 +48,7 @@ COUNTERS = {  # six counters: which services each one serves
 
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def office_config(folder: Path, port: int) -> Path:
@@ -76,17 +76,17 @@ class SSEClient(threading.Thread):
         self.ready = threading.Event()
 
     def run(self) -> None:
-        with httpx.Client(timeout=httpx.Timeout(10, read=None)) as client:
-            with client.stream("GET", self.url + "/api/v1/events") as response:
-                kind = None
-                for line in response.iter_lines():
-                    if line.startswith("event: "):
-                        kind = line[7:]
-                    elif line.startswith("data: "):
-                        if kind == "state":
-                            self.ready.set()
-                        elif kind == "called":
-                            self.arrivals[json.loads(line[6:])["ticket"]["id"]] = time.perf_counter()
+        with httpx.Client(timeout=httpx.Timeout(10, read=None)) as client, \
+                client.stream("GET", self.url + "/api/v1/events") as response:
+            kind = None
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    if kind == "state":
+                        self.ready.set()
+                    elif kind == "called":
+                        self.arrivals[json.loads(line[6:])["ticket"]["id"]] = time.perf_counter()
 
 
 def main() -> int:

@@ -35,20 +35,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import threading
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sync import records
 from sync.config import Config
 from sync.store import AtomicJSONStorage
 
-__all__ = ["QueueEngine", "QueueError", "Ticket", "Listener", "STATE_FILE"]
+__all__ = ["STATE_FILE", "Listener", "QueueEngine", "QueueError", "Ticket"]
 
 STATE_FILE = "queue.json"
 _STATE_FORMAT = 1
@@ -57,6 +59,7 @@ _RECENT_CALLS = 12  # calls kept for the lobby display's history
 _RECORD_NAMESPACE = uuid.UUID("5b0f3a8e-8a43-4f0c-9d1e-6c1f0b7c2a11")
 
 Listener = Callable[[dict], None]
+_log = logging.getLogger(__name__)
 
 
 class QueueError(Exception):
@@ -98,7 +101,7 @@ class Ticket:
         return {name: getattr(self, name) for name in _TICKET_FIELDS}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Ticket":
+    def from_dict(cls, data: dict) -> Ticket:
         return cls(**{k: v for k, v in data.items() if k in _TICKET_FIELDS})
 
 
@@ -299,7 +302,10 @@ class QueueEngine:
         self._flush_unsent()
         for event in stamped:
             for listener in list(self._listeners):
-                listener(event)
+                try:
+                    listener(event)
+                except Exception:  # noqa: BLE001 — the change is saved; a broken screen must not undo a click
+                    _log.exception("queue listener %r failed on a %s event", listener, event["type"])
 
     # -- views ---------------------------------------------------------------------------
 
@@ -635,7 +641,7 @@ class QueueEngine:
     def recall(self, counter_id: int) -> Ticket:
         """Call the counter's current ticket again (counted in ``recalls``)."""
         with self._lock:
-            state, ticket = self._current(counter_id, "recall")
+            _, ticket = self._current(counter_id, "recall")
             now = self._now()
             ticket.recalls += 1
             ticket.called_at = ticket.served_at = _iso(now)

@@ -7,4 +7,4 @@ thread; ``hub.engine`` is the ``kiosk.queue.QueueEngine`` the kiosk app issues t
 
 from kiosk.hub.server import HubStartError, OfficeHub
 
-__all__ = ["OfficeHub", "HubStartError"]
+__all__ = ["HubStartError", "OfficeHub"]

@@ -46,7 +46,7 @@ from kiosk.queue import QueueError
 if TYPE_CHECKING:
     from kiosk.hub.server import OfficeHub
 
-__all__ = ["build_app", "WEB_DIR"]
+__all__ = ["WEB_DIR", "build_app"]
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 MAX_BODY_BYTES = 16 * 1024
@@ -102,7 +102,7 @@ async def _body(request: Request, allowed: dict[str, tuple[type, ...]], required
     return data
 
 
-def build_app(hub: "OfficeHub") -> Starlette:
+def build_app(hub: OfficeHub) -> Starlette:
     config = hub.config
     engine = hub.engine
 
@@ -274,11 +274,11 @@ def build_app(hub: "OfficeHub") -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})
 
 
-async def _housekeeping(hub: "OfficeHub") -> None:
+async def _housekeeping(hub: OfficeHub) -> None:
     """Daily reset and expiry of old no-shows even when nobody touches the queue."""
     while True:
         await asyncio.sleep(hub.housekeeping_s)
         try:
             await run_in_threadpool(hub.engine.tick)
-        except Exception as exc:  # keep serving; the next tick tries again
+        except Exception as exc:  # noqa: BLE001 — keep serving; the next tick tries again
             hub.report_fault("hub", f"queue housekeeping failed: {exc}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 __all__ = ["Broadcaster", "format_event"]
 
@@ -24,7 +24,7 @@ _CLIENT_QUEUE = 1000
 def format_event(kind: str, data: dict) -> bytes:
     """One SSE message (``data`` as compact JSON on a single line)."""
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"event: {kind}\ndata: {payload}\n\n".encode("utf-8")
+    return f"event: {kind}\ndata: {payload}\n\n".encode()
 
 
 class Broadcaster:
@@ -66,7 +66,8 @@ class Broadcaster:
                 queue.put_nowait(message)
             except asyncio.QueueFull:
                 self._clients.discard(queue)
-                queue._queue.clear()  # make room for the close marker
+                while not queue.empty():  # make room for the close marker
+                    queue.get_nowait()
                 queue.put_nowait(_CLOSE)
 
     def open(self) -> asyncio.Queue:
@@ -87,7 +88,7 @@ class Broadcaster:
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), ping_interval_s)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield b": ping\n\n"
                     continue
                 if message is _CLOSE:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Self
 
 import uvicorn
 
@@ -24,7 +25,7 @@ from kiosk.hub.voice import Announcer, VoiceUnavailable
 from kiosk.queue import QueueEngine
 from sync.config import Config
 
-__all__ = ["OfficeHub", "HubStartError"]
+__all__ = ["HubStartError", "OfficeHub"]
 
 
 class HubStartError(RuntimeError):
@@ -95,7 +96,10 @@ class OfficeHub:
         if event["type"] in ("called", "recalled"):
             number, counter_id = data["ticket"]["number"], data["counter_id"]
             data["announcement_url"] = f"/api/v1/announcements/{counter_id}/{number}.wav"
-            self._voice.submit(self._prepare_voice, number, counter_id)
+            try:
+                self._voice.submit(self._prepare_voice, number, counter_id)
+            except RuntimeError:
+                pass  # the hub was closed; the display will ask for the file when it plays it
         self.broadcaster.publish(event["type"], data)
 
     def _prepare_voice(self, number: int, counter_id: int) -> None:
@@ -155,7 +159,7 @@ class OfficeHub:
         self.stop()
         self._voice.shutdown(wait=True)
 
-    def __enter__(self) -> "OfficeHub":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sync.store import write_atomically
 
-__all__ = ["VoiceUnavailable", "number_words", "spoken_number", "announcement_text", "chime", "Announcer"]
+__all__ = ["Announcer", "VoiceUnavailable", "announcement_text", "chime", "number_words", "spoken_number"]
 
 _DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
 RATE = 22050  # espeak-ng's output rate: the chime is made at the same rate
@@ -112,7 +112,7 @@ class Announcer:
     def path_for(self, number: int, counter_id: int) -> Path:
         """The WAV file for this call, made now if it is not cached yet."""
         text = announcement_text(number, counter_id, self.mode)
-        key = hashlib.sha1(f"{text}|{self.speed_wpm}".encode("utf-8")).hexdigest()[:20]
+        key = hashlib.sha1(f"{text}|{self.speed_wpm}".encode()).hexdigest()[:20]
         path = self.cache_dir / f"{key}.wav"
         if path.exists():
             return path

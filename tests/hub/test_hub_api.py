@@ -213,7 +213,7 @@ def test_the_voice_call_is_a_real_non_silent_wav(api, tmp_path):
     assert rms > 0.02 and seconds > 3  # chime + "Mời công dân có số … đến quầy số ba"
     path = tmp_path / "call.wav"
     path.write_bytes(response.content)
-    stat = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True)
+    stat = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, check=True)
     sox_rms = float(next(line for line in stat.stderr.splitlines() if line.startswith("RMS     amplitude")).split()[-1])
     assert sox_rms > 0.02
     again = api.get("/api/v1/announcements/3/2015.wav")
@@ -237,3 +237,23 @@ def test_kiosk_hub_command_serves_until_interrupted(config_file, tmp_path):
         assert proc.wait(15) == 0
     outbox_records = list((tmp_path / "data" / "outbox").glob("seg-*.json"))
     assert outbox_records, "the ticket record did not reach the kiosk's outbox"
+
+
+def test_a_clerks_photo_is_served_for_the_rating_tablet(config_file, tmp_path):
+    from PIL import Image
+
+    from kiosk.hub import OfficeHub
+    from sync.config import load_config
+
+    Image.new("RGB", (60, 80), (200, 120, 40)).save(tmp_path / "an.png")
+    text = config_file.read_text(encoding="utf-8").replace(
+        'pin: "1111"}', 'pin: "1111", photo: an.png}')
+    config_file.write_text(text, encoding="utf-8")
+    with OfficeHub(load_config(config_file), state_dir=tmp_path / "queue", port=0) as hub:
+        hub.start()
+        with httpx.Client(base_url=hub.base_url) as api:
+            view = login(api, 1, "nguyen-van-an")["counter"]
+            assert view["clerk"]["photo_url"] == "/api/v1/clerks/nguyen-van-an/photo"
+            photo = api.get(view["clerk"]["photo_url"])
+            assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
+            assert Image.open(io.BytesIO(photo.content)).size == (60, 80)
