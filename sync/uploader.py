@@ -82,6 +82,7 @@ STATUSES = ("accepted", "duplicate", "rejected")
 
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 300.0
+SUCCESS_SAVE_EVERY_S = 5.0  # how often a run of successes is written to the state file
 RETRY_AFTER_MAX_S = 3600.0  # a Retry-After beyond an hour is treated as an hour
 DEFAULT_TIMEOUTS = (5.0, 30.0)  # (connect, read) seconds
 
@@ -436,6 +437,7 @@ class Uploader:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._effective_batch = batch_size
+        self._saved_at: float | None = None
         # Config pull rides on the same thread: at start, then every heartbeat interval.
         self._config_puller = config_puller
         self._base_config = base_config
@@ -461,6 +463,7 @@ class Uploader:
                         server_url=self.server_url)
         try:
             write_atomically(self.device_dir / STATE_FILE, json.dumps(snapshot).encode())
+            self._saved_at = snapshot["saved_at"]
         except OSError as exc:  # the schedule is advisory; never let it stop uploads
             log.warning("could not save the uploader state: %s", exc)
 
@@ -476,13 +479,46 @@ class Uploader:
             batch = self.outbox.pending(self._effective_batch)
             if not batch and not heartbeat:
                 return UploadRound(ok=True, sent=0)
-            round_ = self._post(batch)
-            self._record(round_)
-            if self._on_round is not None:
-                self._on_round(round_)
-            return round_
+            return self._finish(batch, self._exchange(batch))
 
-    def _post(self, batch: list[dict]) -> UploadRound:
+    def _burst(self) -> list[UploadRound]:
+        """Send batches back to back until the outbox is empty, one fails, or ``stop()``.
+
+        Pipelined: as soon as batch N is acknowledged, batch N+1 is already on its way (in a
+        helper thread) while batch N is acked on disk, so the disk and the server work at the
+        same time. Only one request is ever in flight, and batches go oldest first.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        rounds: list[UploadRound] = []
+        with self._send_lock, ThreadPoolExecutor(1, thread_name_prefix="thuocdo-upload") as pool:
+            batch = self.outbox.pending(self._effective_batch)
+            outcome = self._exchange(batch) if batch else None
+            while outcome is not None:
+                following = None
+                if isinstance(outcome, tuple) and not self._stop.is_set():
+                    upcoming = self.outbox.pending(len(batch) + self._effective_batch)[len(batch):]
+                    if upcoming:
+                        following = (upcoming, pool.submit(self._exchange, upcoming))
+                rounds.append(self._finish(batch, outcome))
+                if following is None:
+                    break
+                batch, outcome = following[0], following[1].result()
+        return rounds
+
+    def _finish(self, batch: list[dict], outcome) -> UploadRound:
+        """Ack (on success) and record the outcome of one exchange."""
+        round_ = self._apply(batch, *outcome) if isinstance(outcome, tuple) else outcome
+        self._record(round_)
+        if self._on_round is not None:
+            self._on_round(round_)
+        return round_
+
+    def _exchange(self, batch: list[dict]) -> tuple[list[dict], str] | UploadRound:
+        """POST one batch; (results, batch_id) for a well-formed acknowledgement, else a failed round.
+
+        Touches nothing on disk, so it can run while the previous batch is being acked.
+        """
         batch_id = str(uuid.uuid4())
         sent_ids = [r["id"] for r in batch]
         body = {"batch_id": batch_id, "sent_at": _iso_precise(self._clock()), "records": batch,
@@ -505,7 +541,7 @@ class Uploader:
         except requests.RequestException as exc:
             return UploadRound(ok=False, sent=len(batch), heartbeat=not batch,
                                error=_describe_exception(exc, self.server_url, self.timeouts))
-        return self._apply(batch, results, batch_id)
+        return results, batch_id
 
     def _apply(self, batch: list[dict], results: list[dict], batch_id: str) -> UploadRound:
         counts = dict.fromkeys(STATUSES, 0)
@@ -532,9 +568,15 @@ class Uploader:
         now = self._clock()
         state = self._state
         if round_.ok:
+            recovered = state["failures"] > 0
             state.update(failures=0, next_attempt_at=None, last_success_at=now, last_contact_at=now)
             if round_.sent and self._effective_batch < self.batch_size:
                 self._effective_batch = min(self.batch_size, self._effective_batch * 2)
+            # A success only refreshes "last upload" times: while a backlog drains, writing them
+            # down (an fsync) after every batch would cost more than the batch; every few
+            # seconds is plenty. A recovery from failures is written at once.
+            if recovered or not self._saved_at or abs(now - self._saved_at) >= SUCCESS_SAVE_EVERY_S:
+                self._save_state()
         else:
             state["failures"] += 1
             delay = backoff_delay(state["failures"], self._rng, cap=self.backoff_cap_s)
@@ -542,7 +584,7 @@ class Uploader:
                 delay = max(delay, round_.retry_after)
             state.update(next_attempt_at=now + delay, last_error=round_.error, last_error_at=now)
             log.info("upload failed (%s); next attempt in %.1f s", round_.error, delay)
-        self._save_state()
+            self._save_state()
 
     # -- draining on demand ------------------------------------------------------------------
 
@@ -554,14 +596,17 @@ class Uploader:
         """
         rounds = []
         while len(self.outbox):
-            round_ = self.sync_once()
-            rounds.append(round_)
-            if round_.ok:
+            burst = self._burst()
+            rounds.extend(burst)
+            last = burst[-1] if burst else None
+            if last is None or last.ok:
                 continue
-            if round_.retry_after is not None and round_.retry_after <= max_wait_s:
-                time.sleep(round_.retry_after)
+            if last.retry_after is not None and last.retry_after <= max_wait_s:
+                time.sleep(last.retry_after)
                 continue
             break
+        if rounds:
+            self._save_state()
         return rounds
 
     # -- background thread ---------------------------------------------------------------------
@@ -593,6 +638,8 @@ class Uploader:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        with self._send_lock:
+            self._save_state()
         with Uploader._active_lock:
             key = str(self.outbox.path.resolve())
             if Uploader._active.get(key) is self:
@@ -618,8 +665,8 @@ class Uploader:
         if state["failures"] and state["next_attempt_at"] and now < state["next_attempt_at"]:
             return state["next_attempt_at"] - now
         if len(self.outbox):
-            round_ = self.sync_once()
-            return 0.0 if round_.ok else self._step_delay()
+            rounds = self._burst()
+            return 0.0 if not rounds or rounds[-1].ok else self._step_delay()
         last_contact = state["last_contact_at"] or 0.0
         if now - last_contact >= self.heartbeat_s or now < last_contact:
             round_ = self.sync_once(heartbeat=True)
