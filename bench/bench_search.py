@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.catalog import Procedure, load_catalog  # noqa: E402
-from kiosk.search import SearchIndex  # noqa: E402
-from sync.text import words  # noqa: E402
+from kiosk.catalog import Procedure, load_catalog
+from kiosk.search import SearchIndex
+from sync.text import words
 
 QUERIES = ROOT / "tests" / "kiosk" / "search_queries.tsv"
 
@@ -95,7 +95,7 @@ def typing_prefixes(queries: list[str]) -> list[str]:
 
 def pct(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100.0 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100.0 * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> int:

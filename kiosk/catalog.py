@@ -36,21 +36,21 @@ from sync.store import StoreWriteError, write_atomically
 from sync.text import tidy
 
 __all__ = [
+    "Catalog",
     "CatalogError",
     "Channel",
     "Document",
-    "Step",
-    "LegalBasis",
-    "Procedure",
-    "Problem",
-    "Catalog",
     "ImportReport",
-    "parse_records",
-    "load_catalog",
+    "LegalBasis",
+    "Problem",
+    "Procedure",
+    "Step",
     "active_catalog_path",
-    "imported_catalog_path",
-    "import_catalog",
     "clean_link",
+    "import_catalog",
+    "imported_catalog_path",
+    "load_catalog",
+    "parse_records",
 ]
 
 _CODE_RE = re.compile(r"^[0-9]{1,2}\.[0-9]{3,7}$")
@@ -118,8 +118,8 @@ class Procedure:
     def processing_time(self) -> str:
         """A short processing time for result lists. The portal often says only "Khác"
         (other) or "5 Khác" and puts the real duration in the channel's description, so:
-        the first plain duration, else the first duration found in a description, else the
-        source's words as they are."""
+        the first plain duration, else the first duration found in a description, else ""
+        (the detail screen shows every channel in the source's own words)."""
         for ch in self.channels:
             if ch.time and not _OTHER_RE.fullmatch(ch.time) and len(ch.time) <= 40:
                 return ch.time
@@ -127,7 +127,7 @@ class Procedure:
             found = _DURATION_RE.search(ch.description) or _DURATION_RE.search(ch.time)
             if found:
                 return found.group(0)
-        return next((ch.time for ch in self.channels if ch.time), "")[:40]
+        return ""
 
 
 _OTHER_RE = re.compile(r"(\d+\s+)?Khác")

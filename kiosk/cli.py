@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kiosk.catalog_cli import add_catalog_commands
 from sync.config import Config, add_config_argument, load_config_or_exit
 from sync.device_cli import add_device_commands
 
@@ -29,16 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("hub", help="run the office hub alone (queue API, clerk console, lobby display) "
                                "until Ctrl-C").set_defaults(func=_hub)
     add_device_commands(sub, "kiosk")
+    add_catalog_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     cfg = load_config_or_exit(args.config)
+    if not getattr(args, "func", None):  # plain `kiosk`: the touchscreen app with its hub
+        from kiosk.app.run import run_kiosk
+
+        return run_kiosk(cfg)
     return args.func(cfg, args)
 
 

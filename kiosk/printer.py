@@ -38,7 +38,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sync.config import Printer as PrinterConfig
 
-__all__ = ["PrinterError", "TicketSlip", "TicketPrinter", "render_ticket", "encode_cp1258", "font_path"]
+__all__ = ["PrinterError", "TicketPrinter", "TicketSlip", "encode_cp1258", "font_path", "render_ticket"]
 
 log = logging.getLogger(__name__)
 

@@ -35,17 +35,17 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
-
-from sync.text import fold
 
 from kiosk.catalog import Procedure
+from sync.text import fold
 
-__all__ = ["SearchIndex", "Hit", "REWRITES", "query_terms"]
+__all__ = ["REWRITES", "Hit", "SearchIndex", "query_terms"]
 
 _WORD_RE = re.compile(r"[0-9a-z]+")
 _Y_RE = re.compile(r"^(b|ch|d|gh|h|k|kh|l|m|n|nh|ph|s|t|th|tr|v|x)y$")
@@ -110,7 +110,10 @@ _REWRITE_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(REWRITES
 
 _ZONE_NAME, _ZONE_FIELD, _ZONE_BODY = 3.0, 1.2, 0.5
 _TYPO_FACTOR, _PREFIX_FACTOR, _PHRASE_BONUS = 0.8, 0.85, 0.6
-_BODY_COMMON, _COMMON_TERM, _LENGTH_TIEBREAK = 0.2, 0.05, 1e-4
+_BODY_COMMON, _LENGTH_TIEBREAK = 0.2, 1e-4
+# A word is "common" above this many procedures (and 10 % of the catalog); it then only
+# scores candidates already found, once there are enough of them.
+_COMMON_MIN_DOCS, _COMMON_SHARE, _ENOUGH_CANDIDATES = 256, 0.1, 200
 _LEAD_WORDS, _LEAD_MARK, _LEAD_BONUS, _COVER_BONUS = 4, 0.5, 1.0, 3.0
 
 
@@ -201,7 +204,7 @@ class SearchIndex:
                 weight = _ZONE_NAME + (_LEAD_MARK if position < _LEAD_WORDS else 0.0)
                 if postings[token].get(doc, 0.0) < weight:
                     postings[token][doc] = weight
-            for pair in zip(name, name[1:]):
+            for pair in itertools.pairwise(name):
                 self._phrases[pair].add(doc)
         # Per word: the procedures containing it, the score each gets (rarity × where it
         # stands), and those that have it in their name — all precomputed, so a query is a
@@ -274,40 +277,49 @@ class SearchIndex:
         if _CODE_RE.match(stripped) and stripped in self._by_code:
             return [Hit(self.procedures[self._by_code[stripped]], 100.0, True)]
         terms = query_terms(text)
+        unfinished = typing and not text.endswith(" ")
+        if unfinished and len(terms) > 1 and len(terms[-1]) < 2:
+            terms = terms[:-1]  # one letter of a new word says nothing yet
         if not terms:
             return []
-        unfinished = typing and not text.endswith(" ")
         scores = [0.0] * len(self.procedures)
         in_name = [0] * len(self.procedures)
         touched: set[int] = set()
         expanded = [self._expansions(term, unfinished and i == len(terms) - 1) for i, term in enumerate(terms)]
         matched_terms = [[token for token, _ in exp] for exp in expanded]
-        # Rarest words first: they pick the candidates. A word found in most procedures
-        # ("của", "đối với") then only adds to candidates already found, which keeps a query
-        # over thousands of procedures within a few milliseconds.
-        common = len(self.procedures) * _COMMON_TERM
+        # Rarest words first: they pick the candidates. A word found in a large part of a big
+        # catalog ("của", "đối với", "đăng ký") then only adds to candidates already found,
+        # which keeps a query over thousands of procedures within a few milliseconds.
+        common = max(_COMMON_MIN_DOCS, len(self.procedures) * _COMMON_SHARE)
         for exp in sorted(expanded, key=lambda e: sum(len(self._postings[t][0]) for t, _ in e)):
             size = sum(len(self._postings[token][0]) for token, _ in exp)
-            if touched and size > common:
-                named_set = set()
-                lookups = [(self._value_of[token], factor) for token, factor in exp]
-                for doc in touched:
-                    best = 0.0
-                    for value_of, factor in lookups:
-                        value = value_of.get(doc, 0.0) * factor
-                        if value > best:
-                            best = value
-                    scores[doc] += best
+            if size > common and len(touched) >= _ENOUGH_CANDIDATES:
+                best_of: dict[int, float] = {}
+                if size <= len(touched) * len(exp):  # walk the word's procedures, keep candidates
+                    for token, factor in exp:
+                        docs, values, _named = self._postings[token]
+                        for doc, value in zip(docs, values):
+                            if doc in touched and value * factor > best_of.get(doc, 0.0):
+                                best_of[doc] = value * factor
+                else:  # walk the candidates, look the word up
+                    lookups = [(self._value_of[token], factor) for token, factor in exp]
+                    for doc in touched:
+                        for value_of, factor in lookups:
+                            value = value_of.get(doc)
+                            if value is not None and value * factor > best_of.get(doc, 0.0):
+                                best_of[doc] = value * factor
+                for doc, value in best_of.items():
+                    scores[doc] += value
+                named = set()
                 for token, _ in exp:
-                    named_set.update(doc for doc in self._postings[token][2] if doc in touched)
-                named = named_set
+                    named.update(touched.intersection(self._postings[token][2]))
             elif len(exp) == 1 and exp[0][1] == 1.0:
                 docs, values, named = self._postings[exp[0][0]]
                 for doc, value in zip(docs, values):
                     scores[doc] += value
                 touched.update(docs)
             else:  # several candidate words: each procedure counts its best one
-                best_of: dict[int, float] = {}
+                best_of = {}
                 named_set = set()
                 for token, factor in exp:
                     docs, values, named = self._postings[token]
@@ -324,7 +336,7 @@ class SearchIndex:
                 in_name[doc] += 1
         if not touched:
             return []
-        for a, b in zip(matched_terms, matched_terms[1:]):
+        for a, b in itertools.pairwise(matched_terms):
             for ta in a:
                 for tb in b:
                     docs = self._phrases.get((ta, tb))

@@ -34,7 +34,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import dp, mm
-from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
@@ -72,6 +72,7 @@ THEMES = {
 }
 _LARGE_FACTOR = 1.3
 _RESULTS_SHOWN = 12
+_ROW_NAME_CHARS = 150  # longer names are cut in lists; the detail screen shows them whole
 
 
 def _load_kv() -> None:
@@ -91,7 +92,7 @@ class HomeScreen(Screen):
 
 
 class TakeScreen(Screen):
-    def refresh(self, app: "KioskApp") -> None:
+    def refresh(self, app: KioskApp) -> None:
         grid = self.ids.tiles
         grid.clear_widgets()
         for service in app.office.services:
@@ -116,11 +117,12 @@ class TicketScreen(Screen):
 
 
 class FieldsScreen(Screen):
-    def refresh(self, app: "KioskApp") -> None:
+    def refresh(self, app: KioskApp) -> None:
         grid = self.ids.fields
         grid.clear_widgets()
         for name, count in app.catalog.fields():
-            tile = TapButton(kind="tile", markup=True)
+            tile = TapButton(kind="tile", markup=True, size_hint_y=None, height=app.target * 1.5)
+            tile.bind(texture_size=lambda btn, ts: setattr(btn, "height", max(app.target * 1.5, ts[1] + dp(24))))
             tile.field_name = name
             label = name or app.t("fields.none")
             tile.text = f"[b]{label}[/b]\n[size={int(18 * app.scale)}]{app.t('fields.count', count=count)}[/size]"
@@ -128,12 +130,13 @@ class FieldsScreen(Screen):
             grid.add_widget(tile)
 
 
-def _result_row(app: "KioskApp", proc: Procedure) -> TapButton:
+def _result_row(app: KioskApp, proc: Procedure) -> TapButton:
     row = TapButton(kind="row", markup=True, size_hint_y=None, height=app.target * 1.2)
     row.bind(texture_size=lambda btn, ts: setattr(btn, "height", max(app.target * 1.2, ts[1] + dp(24))))
     row.code = proc.code
     meta = " · ".join(x for x in (proc.field or app.t("fields.none"), proc.processing_time) if x)
-    row.text = f"[b]{_escape(proc.name)}[/b]\n[size={int(17 * app.scale)}]{_escape(meta)}[/size]"
+    name = proc.name if len(proc.name) <= _ROW_NAME_CHARS else proc.name[:_ROW_NAME_CHARS - 1].rstrip() + "…"
+    row.text = f"[b]{_escape(name)}[/b]\n[size={int(17 * app.scale)}]{_escape(meta)}[/size]"
     row.bind(on_tap=lambda button: app.open_procedure(button.code))
     return row
 
@@ -146,7 +149,7 @@ class ProceduresScreen(Screen):
     title = StringProperty("")
     field_name = StringProperty("")
 
-    def refresh(self, app: "KioskApp") -> None:
+    def refresh(self, app: KioskApp) -> None:
         self.title = self.field_name or app.t("fields.none")
         box = self.ids.rows
         box.clear_widgets()
@@ -195,7 +198,7 @@ class DetailScreen(Screen):
     qr_texture = ObjectProperty(None, allownone=True)
     link_note = StringProperty("")
 
-    def refresh(self, app: "KioskApp") -> None:
+    def refresh(self, app: KioskApp) -> None:
         proc = app.catalog.get(self.code)
         if proc is None:
             return
@@ -214,7 +217,8 @@ class DetailScreen(Screen):
             (t("detail.channels"), [f"[b]{_escape(c.kind)}:[/b] {_escape(c.time)}"
                                     + (f" — {_escape(c.description)}" if c.description else "")
                                     + (f"\n{_escape(c.fee)}" if c.fee else "") for c in proc.channels]),
-            (t("detail.documents"), [f"• {_escape(d.name)} ({_kinds(app, d)})" for d in proc.documents]),
+            (t("detail.documents"), [f"• {_escape(d.name.lstrip('-•+ '))} ({_kinds(app, d)})"
+                                     for d in proc.documents]),
             (t("detail.steps"), [(f"[b]{_escape(s.case)}[/b]\n" if s.case else "") + _escape(s.text)
                                  for s in proc.steps]),
             (t("detail.conditions"), [_escape(proc.conditions)] if proc.conditions else []),
@@ -223,23 +227,22 @@ class DetailScreen(Screen):
                                  for c in proc.legal]),
         ]
         for heading, items in sections:
-            box.add_widget(_para(app, heading, size=24, bold=True, colour="primary_text"))
+            box.add_widget(_para(app, heading, size=24, bold=True, heading=True))
             box.add_widget(_para(app, "\n".join(items) if items else t("detail.none"), markup=True))
         self.ids.scroll.scroll_y = 1
 
 
-def _kinds(app: "KioskApp", doc) -> str:
+def _kinds(app: KioskApp, doc) -> str:
     kinds = [app.t("detail.original")] if doc.original else []
     if doc.copy:
         kinds.append(app.t("detail.copy"))
     return ", ".join(kinds) or "—"
 
 
-def _para(app: "KioskApp", text: str, size: int = 21, bold: bool = False, markup: bool = False,
-          colour: str = "fg") -> Label:
-    label = Label(text=text if markup else text, markup=markup, bold=bold, font_size=size * app.scale,
-                  color=app.theme["accent"] if colour == "primary_text" and app.large else
-                  (app.theme["primary"] if colour == "primary_text" else app.theme["fg"]),
+def _para(app: KioskApp, text: str, size: int = 21, bold: bool = False, markup: bool = False,
+          heading: bool = False) -> Label:
+    label = Label(text=text, markup=markup, bold=bold, font_size=size * app.scale,
+                  color=app.theme["primary"] if heading else app.theme["fg"],
                   halign="left", valign="top", size_hint_y=None)
     label.bind(width=lambda lbl, w: setattr(lbl, "text_size", (w, None)),
                texture_size=lambda lbl, ts: setattr(lbl, "height", ts[1] + dp(6)))
@@ -414,9 +417,7 @@ class KioskApp(App):
             self._idle_event = Clock.schedule_once(self._idle, self.office.kiosk.idle_timeout_s)
 
     def _idle(self, _dt) -> None:
-        if self.manager.current not in ("home", "admin", "pin"):
-            self.go_home(reset=True)
-        elif self.manager.current == "home" and (self.large or self.lang != self.office.office.language):
+        if self.manager.current not in ("home", "admin", "pin") or self.manager.current == "home" and (self.large or self.lang != self.office.office.language):
             self.go_home(reset=True)
 
     def _tick_clock(self, _dt=None) -> None:
@@ -500,7 +501,7 @@ class KioskApp(App):
 
     def pin_key(self, key: str) -> None:
         pin: PinScreen = self.manager.get_screen("pin")
-        if key == "⌫":
+        if key == "back":
             pin.entered = pin.entered[:-1]
         elif key == "OK":
             if pin.entered == self.office.kiosk.admin_pin:
@@ -526,7 +527,7 @@ class KioskApp(App):
                                     age=f"{int(age // 60)} min" if age is not None else "—"))
             else:
                 lines.append(self.t("admin.sync_none"))
-        faults = getattr(self.hub, "faults", lambda: [])()
+        faults = getattr(self.hub, "faults", list)()
         lines.append(self.t("admin.faults", faults="; ".join(f"{f['source']}: {f['message']}" for f in faults))
                      if faults else self.t("admin.no_faults"))
         self.manager.get_screen("admin").status = "\n".join(lines)

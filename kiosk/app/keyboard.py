@@ -2,8 +2,8 @@
 
 The kiosk has no physical keyboard and the system's virtual keyboard is too small and too
 foreign for an elderly citizen, so the search screen draws its own: big keys in the usual
-QWERTY order, a row with the Vietnamese letters (ă â đ ê ô ơ ư) and a row with the five tone
-marks, which put the tone on the last vowel of the word being typed. Accents are optional —
+QWERTY order (no digits: names are searched, not codes), a row with the Vietnamese letters (ă â đ ê ô ơ ư) and a row with the five tone
+marks (shown on "a": á à ả ã ạ), which put the tone on the last vowel of the word being typed. Accents are optional —
 the search ignores them — but people who know them like to use them.
 
 ``type_key(text, key)`` is the pure editing logic (tested without a window);
@@ -18,17 +18,17 @@ from kivy.metrics import dp
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-__all__ = ["OnScreenKeyboard", "type_key", "ROWS", "TONES"]
+__all__ = ["ROWS", "TONES", "OnScreenKeyboard", "type_key"]
 
 ROWS = [
-    list("1234567890"),
     list("qwertyuiop"),
     list("asdfghjkl"),
-    list("zxcvbnm") + ["⌫"],
+    list("zxcvbnm") + ["back"],
     list("ăâđêôơư"),
 ]
-# key label → combining mark (sắc, huyền, hỏi, ngã, nặng)
-TONES = {"´": "\u0301", "`": "\u0300", "ˀ": "\u0309", "~": "\u0303", ".": "\u0323"}
+# Tone keys show the tone on "a" (sắc, huyền, hỏi, ngã, nặng) → the combining mark they add.
+TONES = {"á": "\u0301", "à": "\u0300", "ả": "\u0309", "ã": "\u0303", "ạ": "\u0323"}
+_LABELS = {"back": "kb.back", "space": "kb.space", "clear": "kb.clear"}
 _TONE_MARKS = set(TONES.values())
 _VOWELS = set("aăâeêioôơuưy")
 
@@ -39,9 +39,9 @@ def _strip_tone(char: str) -> str:
 
 
 def type_key(text: str, key: str) -> str:
-    """The search text after pressing ``key`` ("⌫" deletes, "space", "clear", a tone mark
-    or a letter)."""
-    if key == "⌫":
+    """The search text after pressing ``key`` ("back" deletes a letter, "space", "clear", a
+    tone key or a letter)."""
+    if key == "back":
         return text[:-1]
     if key == "clear":
         return ""
@@ -74,8 +74,8 @@ class OnScreenKeyboard(BoxLayout):
             for key in row:
                 button = TapButton(kind="key")
                 button.key = key
-                if key in ("space", "clear"):
-                    button.size_hint_x = 3 if key == "space" else 2
+                if key in _LABELS:
+                    button.size_hint_x = {"space": 3, "clear": 2, "back": 2}[key]
                 button.bind(on_tap=self._pressed)
                 self._keys.append(button)
                 line.add_widget(button)
@@ -86,8 +86,7 @@ class OnScreenKeyboard(BoxLayout):
         from kiosk.app.texts import tr
 
         for button in self._keys:
-            button.text = tr(lang, "kb.space") if button.key == "space" else (
-                tr(lang, "kb.clear") if button.key == "clear" else button.key)
+            button.text = tr(lang, _LABELS[button.key]) if button.key in _LABELS else button.key
 
     def key_button(self, key: str):
         return next(b for b in self._keys if b.key == key)

@@ -40,8 +40,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ticket.printing": ("Đang in vé…", "Printing your ticket…"),
     "ticket.printed": ("Mời bạn nhận vé ở khe máy in bên dưới.", "Please take your ticket below."),
     "ticket.print_failed": ("Máy in đang gặp sự cố. Xin ghi nhớ số {number} của bạn và chờ gọi số.",
-                            "The printer has a problem. Please remember your number {number} "
-                            "and wait to be called."),
+                            ("The printer has a problem. Please remember your number {number} "
+                             "and wait to be called.")),
     "ticket.done": ("Xong", "Done"),
     # lookup
     "fields.title": ("Tra cứu thủ tục hành chính", "Administrative procedures"),
@@ -54,6 +54,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search.hint": ("Có thể gõ không dấu", "No need for accents"),
     "search.results": ("{count} kết quả", "{count} results"),
     "kb.space": ("Dấu cách", "Space"),
+    "kb.back": ("Xóa", "Delete"),
     "kb.clear": ("Xóa hết", "Clear"),
     # detail
     "detail.code": ("Mã thủ tục", "Procedure code"),

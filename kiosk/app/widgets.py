@@ -20,7 +20,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-__all__ = ["TapButton", "AdminCorner"]
+__all__ = ["AdminCorner", "TapButton"]
 
 _KEY_BOUNCE_S = 0.12
 _last_accepted = {"nav": 0.0}

@@ -1,0 +1,100 @@
+"""Ticket printing: the bytes a thermal printer receives, Vietnamese on paper, and failures
+that say what is wrong."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import unicodedata
+from datetime import datetime
+
+import pytest
+from PIL import Image
+
+from kiosk.printer import PrinterError, TicketPrinter, TicketSlip, encode_cp1258, render_ticket
+
+SLIP = TicketSlip(office="UBND phường Bến Thành — Bộ phận một cửa", number=1015, service="Hộ tịch",
+                  issued_at=datetime(2026, 3, 2, 8, 15), people_ahead=3, wait_min=24.4,
+                  ticket_id="0b8e5a52-95a4-4d5c-9a0f-2c2f6f0d5e11", priority=True)
+
+
+def _printer(office_config, **overrides) -> TicketPrinter:
+    return TicketPrinter(dataclasses.replace(office_config.kiosk.printer, **overrides), office_config.office.name)
+
+
+def test_raster_ticket_is_one_image_as_wide_as_the_paper(office_config):
+    printer = _printer(office_config, width_px=384)
+    printer.print_ticket(SLIP)
+    job = printer.last_job
+    assert job.startswith(b"\x1b@\x1dv0\x000\x00")  # GS v 0, 48 bytes = 384 dots per row
+    assert job.endswith(b"\x1dV\x00") and printer.jobs == 1
+
+
+def test_ticket_picture_has_a_big_number_and_a_readable_qr(tmp_path):
+    image = render_ticket(SLIP, 576)
+    assert image.width == 576 and 500 < image.height < 1200
+    image.save(tmp_path / "ticket.png")
+    ink = Image.open(tmp_path / "ticket.png").convert("L")
+    # rows of the big number: the widest run of dark rows must be tall (font ≈ 200 px)
+    dark_rows = [y for y in range(ink.height) if min(ink.crop((0, y, 576, y + 1)).getdata()) == 0]
+    runs, start = [], dark_rows[0]
+    for a, b in zip(dark_rows, dark_rows[1:]):
+        if b != a + 1:
+            runs.append(a - start)
+            start = b
+    assert max(runs) > 120
+
+
+def test_cp1258_text_mode_encodes_vietnamese_the_printer_way(office_config):
+    for word in ["Hộ tịch", "Nghệ", "Ưu tiên", "Đường", "Quỳnh", "phường Bến Thành"]:
+        assert unicodedata.normalize("NFC", encode_cp1258(word).decode("cp1258")) == word
+    printer = _printer(office_config, mode="cp1258")
+    printer.print_ticket(SLIP)
+    job = printer.last_job
+    assert b"\x1bt\x34" in job  # ESC t 52 = CP1258
+    assert encode_cp1258("Hộ tịch") in job and b"1015" in job
+    assert b"\x1d(k" in job  # the printer draws the QR code itself
+
+
+def test_file_printer_receives_the_job(office_config, tmp_path):
+    device = tmp_path / "lp0"
+    device.write_bytes(b"")
+    printer = _printer(office_config, backend="file", path=str(device))
+    printer.print_ticket(SLIP)
+    assert device.read_bytes() == printer.last_job
+
+
+def test_unplugged_printer_raises_a_clear_error(office_config, tmp_path):
+    printer = _printer(office_config, backend="file", path=str(tmp_path / "gone" / "lp0"))
+    with pytest.raises(PrinterError, match="device not found — is the printer plugged in"):
+        printer.print_ticket(SLIP)
+
+
+def test_network_printer_gets_the_bytes_and_an_offline_one_fails(office_config):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    received = bytearray()
+
+    def accept():
+        conn, _ = server.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                received.extend(chunk)
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    printer = _printer(office_config, backend="network", host="127.0.0.1", port=server.getsockname()[1])
+    printer.print_ticket(SLIP)
+    thread.join(5)
+    server.close()
+    assert bytes(received) == printer.last_job
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    offline = _printer(office_config, backend="network", host="127.0.0.1", port=port)
+    with pytest.raises(PrinterError, match=f"network \\(127.0.0.1:{port}\\)"):
+        offline.print_ticket(SLIP)
