@@ -121,12 +121,15 @@ class ReasonsScreen(Screen):
     typing = BooleanProperty(False)
 
     def on_kv_post(self, _base_widget):
-        self.ids.holder.remove_widget(self.ids.typing_view)
+        # kv ids are weak references: keep the views (and the keyboard) alive while out of the tree
+        self._views = {True: self.ids.typing_view.__self__, False: self.ids.choose_view.__self__}
+        self.keyboard = self.ids.keyboard.__self__
+        self.ids.holder.remove_widget(self._views[True])
 
     def on_typing(self, _screen, typing: bool) -> None:
         holder = self.ids.holder
         holder.clear_widgets()
-        holder.add_widget(self.ids.typing_view if typing else self.ids.choose_view)
+        holder.add_widget(self._views[typing])
 
     def build_reasons(self, app: TabletApp) -> None:
         grid = self.ids.reasons
@@ -295,7 +298,8 @@ class TabletApp(App):
         photo = clerk.photo if clerk and clerk.photo and Path(clerk.photo).is_file() else ""
         self.clerk_photo = photo
         self.paused = session.paused
-        self.question = (tr(self.lang, "prompt.question", name=clerk.name) if clerk else
+        # no-break spaces keep the clerk's name on one line when the question wraps
+        self.question = (tr(self.lang, "prompt.question", name=clerk.name.replace(" ", "\u00a0")) if clerk else
                          tr(self.lang, "prompt.question_no_clerk", counter=self.counter_name))
         number = session.ticket.number if session.ticket else None
         self.ticket_text = tr(self.lang, "prompt.ticket", number=number) if number is not None else ""
@@ -308,7 +312,7 @@ class TabletApp(App):
             reasons = self.sm.get_screen(REASONS)
             if self.sm.current != REASONS:
                 reasons.typing = False
-                reasons.ids.keyboard.text = session.comment
+                reasons.keyboard.text = session.comment
             reasons.build_reasons(self)
             self._show_comment(session.comment)
         if not self.admin_open and self.sm.current != session.state:
@@ -356,7 +360,7 @@ class TabletApp(App):
 
     def open_keyboard(self) -> None:
         screen = self.sm.get_screen(REASONS)
-        screen.ids.keyboard.text = self.session.comment
+        screen.keyboard.text = self.session.comment
         screen.typing = True
         self.session.keep_alive()
         self._schedule_tick()

@@ -3,12 +3,15 @@
 The counter tablet must stay pure Python for Android, so it never imports the hub's code or
 a web framework: it reads the hub's JSON API like any other client.
 
-* ``GET /api/v1/counters/{id}`` — the counter's state (clerk, current ticket, last finished,
-  paused); read at every (re)connection so the tablet catches up after an outage.
+* ``GET /api/v1/counters/{id}`` — asked before each (re)connection: is the hub there, and
+  does it know this counter? (A clear "offline" instead of a hanging stream.)
 * ``GET /api/v1/events`` — the hub's Server-Sent Events stream, read with ``stream=True``
-  and parsed line by line (``event:``, ``data:``, ``id:``, blank line = dispatch). Only
-  ``finished`` and ``counter`` events about this counter are passed on; the hub's
-  ``: ping`` comments keep the read timeout from firing on a quiet day.
+  and parsed line by line (``event:``, ``data:``, ``id:``, blank line = dispatch). The hub
+  starts every stream with a ``state`` event holding every counter, registered before that
+  state is read, so no change falls between the snapshot and the stream; this counter's part
+  is passed on as a ``counter`` event (clerk, paused, last finished ticket: the tablet
+  catches up after an outage). Then ``finished`` and ``counter`` events about this counter
+  are passed on; the hub's ``: ping`` comments keep the read timeout from firing.
 
 When the hub cannot be reached the link reports offline and retries with exponential
 backoff and jitter (capped at ``max_backoff_s``), forever, until ``stop()``. A quiet stream
@@ -36,7 +39,7 @@ log = logging.getLogger(__name__)
 
 COUNTER_PATH = "/api/v1/counters/{id}"
 EVENTS_PATH = "/api/v1/events"
-_FORWARDED = ("finished", "counter")
+_FORWARDED = ("finished", "counter", "state")
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str, str | None]]:
@@ -116,7 +119,7 @@ class HubLink:
         failures = 0
         while not self._stop.is_set():
             try:
-                snapshot = self._get_counter()
+                self._get_counter()
             except (requests.RequestException, ValueError) as exc:
                 log.info("hub %s unreachable: %s", self.base_url, exc)
                 self._set_online(False)
@@ -126,7 +129,6 @@ class HubLink:
                 continue
             failures = 0
             self._set_online(True)
-            self._deliver("counter", snapshot)
             try:
                 self._follow_stream()
             except requests.exceptions.ConnectionError as exc:
@@ -163,6 +165,10 @@ class HubLink:
                 except ValueError:
                     log.warning("hub sent a %s event that is not JSON: %.200s", event, data)
                     continue
+                if event == "state" and isinstance(payload, dict):
+                    event = "counter"
+                    payload = next((c for c in payload.get("counters") or []
+                                    if isinstance(c, dict) and c.get("counter_id") == self.counter_id), None)
                 if isinstance(payload, dict) and payload.get("counter_id") == self.counter_id:
                     self._deliver(event, payload)
         finally:

@@ -55,7 +55,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "settings.bad_url": ("Địa chỉ phải bắt đầu bằng http:// hoặc https://",
                          "The address must start with http:// or https://"),
     "status.synced": ("Đã đồng bộ", "Synced"),
-    "status.pending": ("{n} bản ghi chờ gửi", "{n} records waiting to upload"),
+    "status.pending": ("Bản ghi chờ gửi: {n}", "Records waiting to upload: {n}"),
     "status.offline": ("Mất kết nối với hub", "Hub unreachable"),
     "status.hub_online": ("Hub: đã kết nối", "Hub: connected"),
     "status.hub_offline": ("Hub: mất kết nối", "Hub: unreachable"),

@@ -19,6 +19,12 @@ def faces(drive):
     return sorted(found, key=lambda w: -w.score)  # most satisfied first, as on screen
 
 
+def question(drive) -> str:
+    """The prompt's question as shown (the clerk's name is joined by no-break spaces)."""
+    label = drive.find_text("?")
+    return label.text.replace("\u00a0", " ")
+
+
 def face(drive, score):
     return next(f for f in faces(drive) if f.score == score)
 
@@ -50,7 +56,7 @@ def test_linked_mode_end_to_end_the_clerk_finishes_and_the_citizen_rates(kivy_dr
     assert app.sm.current == IDLE
     ticket = api.serve_one(1, "ho-tich")
     wait_for_screen(drive, app, PROMPT, timeout=10)
-    drive.find_text("Ông/bà có hài lòng với thái độ phục vụ của cán bộ Nguyễn Văn An?")
+    assert question(drive) == "Ông/bà có hài lòng với thái độ phục vụ của cán bộ Nguyễn Văn An?"
     drive.tap(face(drive, 3))
     assert app.sm.current == THANKS
     (record,) = app.device.outbox.pending()
@@ -77,7 +83,7 @@ def test_a_low_score_with_reasons_and_a_comment_typed_on_the_vietnamese_keyboard
     drive.run_for(0.6)
     drive.tap(drive.find_text("Nhũng nhiễu"))
     drive.tap(drive.find_text("Góp ý thêm"))
-    keyboard = app.sm.get_screen(REASONS).ids.keyboard
+    keyboard = app.sm.get_screen(REASONS).keyboard
     for key in ["c", "h", "ơ", "à", "Dấu cách", "l", "â", "u"]:  # à = the huyền tone key
         drive.tap(next(k for k in keyboard.walk() if getattr(k, "text", None) == key and k is not keyboard))
     drive.tap(drive.find_text("Xong"))
@@ -124,7 +130,7 @@ def test_standalone_mode_rates_any_time_and_flags_rapid_repeats_as_misuse(kivy_d
     app = TabletApp(config, tmp_path / "tablet")
     drive = kivy_driver(app)
     assert app.sm.current == PROMPT
-    drive.find_text("Lê Hoàng Cường")
+    assert "Lê Hoàng Cường" in question(drive)
     drive.tap(face(drive, 3))
     wait_for_screen(drive, app, PROMPT, timeout=4)
     drive.tap(face(drive, 2))
@@ -146,7 +152,7 @@ def test_the_hub_going_away_mid_day_the_tablet_keeps_rating_shows_offline_and_re
     hub.stop()
     drive.wait_until(lambda: app.status == "offline", timeout=10, what="the status dot to show offline")
     wait_for_screen(drive, app, PROMPT, timeout=10)
-    drive.find_text("Nguyễn Văn An")  # still rating the last known clerk
+    assert "Nguyễn Văn An" in question(drive)  # still rating the last known clerk
     drive.tap(face(drive, 2))
     assert app.sm.current == THANKS
     hub.close()
@@ -185,6 +191,6 @@ def test_settings_open_only_with_the_admin_gesture_and_pin(kivy_driver, tablet_c
     drive.tap(drive.find_text("Quầy 2"))
     drive.tap(drive.find_text("Lưu và đóng"))
     assert app.sm.current == PROMPT
-    drive.find_text("Phạm Thu Dung")
+    assert "Phạm Thu Dung" in question(drive)
     assert app.counter_name == "Quầy 2"
     assert (tmp_path / "tablet" / "tablet-settings.json").exists()
