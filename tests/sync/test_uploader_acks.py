@@ -158,9 +158,10 @@ def test_a_quarantine_line_cut_by_a_crash_does_not_hide_later_entries(tmp_path):
     assert [e["record"]["id"] for e in Quarantine(path).entries()] == ["a", "c"]
 
 
-def test_retry_after_is_honoured_and_the_schedule_survives_a_restart(outbox, peer, tmp_path):
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_honoured_and_the_schedule_survives_a_restart(outbox, peer, tmp_path, status):
     append_ratings(outbox, 2)
-    peer.reply = lambda *a: json_reply(429, {"error": {"code": "rate_limited", "message": "slow down"}},
+    peer.reply = lambda *a: json_reply(status, {"error": {"code": "busy", "message": "slow down"}},
                                        **{"Retry-After": "120"})
     uploader = make_uploader(outbox, peer, tmp_path)
     before = time.time()
