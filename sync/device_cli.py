@@ -171,6 +171,8 @@ def _sync_status(cfg: Config, args, kind: str) -> int:
                         next_attempt_at=state.get("next_attempt_at"), server_url=server_url)
     for line in status.lines():
         print(line)
+    if status.quarantined:
+        print(f"quarantined records are kept in {path / QUARANTINE_FILE} (copy it for the admin)")
     return 0
 
 

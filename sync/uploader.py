@@ -450,12 +450,20 @@ class Uploader:
     def _load_state(self) -> dict:
         state = {"failures": 0, "next_attempt_at": None, "last_success_at": None, "last_error": None,
                  "last_error_at": None, "last_contact_at": None}
-        state.update({k: v for k, v in read_state(self.device_dir).items() if k in state})
-        now = self._clock()
-        if state["next_attempt_at"] is not None:
-            # A clock set back (or a corrupt value) must not park the uploader for days.
-            state["next_attempt_at"] = min(float(state["next_attempt_at"]), now + RETRY_AFTER_MAX_S)
+        for key, value in read_state(self.device_dir).items():
+            if key == "failures" and isinstance(value, int) and value >= 0:
+                state[key] = value
+            elif key == "last_error" and isinstance(value, str):
+                state[key] = value
+            elif key in state and key not in ("failures", "last_error") and isinstance(value, (int, float)):
+                state[key] = float(value)
+        self._clamp_schedule(state)
         return state
+
+    def _clamp_schedule(self, state: dict) -> None:
+        """A clock set back (or an odd value in the file) must not park the uploader for days."""
+        if state["next_attempt_at"] is not None:
+            state["next_attempt_at"] = min(state["next_attempt_at"], self._clock() + RETRY_AFTER_MAX_S)
 
     def _save_state(self) -> None:
         snapshot = dict(self._state, pending=len(self.outbox), quarantined=len(self.quarantine),
@@ -663,6 +671,7 @@ class Uploader:
         if self._config_puller is not None and abs(now - self._last_config_pull) >= self.heartbeat_s:
             self._pull_config(now)
         if state["failures"] and state["next_attempt_at"] and now < state["next_attempt_at"]:
+            self._clamp_schedule(state)
             return state["next_attempt_at"] - now
         if len(self.outbox):
             rounds = self._burst()

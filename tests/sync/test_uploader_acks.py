@@ -273,3 +273,47 @@ def test_the_background_thread_uploads_soon_after_notify(outbox, peer, tmp_path)
     finally:
         uploader.stop()
     assert not uploader.running
+
+
+def _self_signed(tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def test_tls_is_verified_against_the_configured_ca_bundle_only(outbox, peer, tmp_path, monkeypatch):
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    peer.server.socket = context.wrap_socket(peer.server.socket, server_side=True)
+    https_url = peer.url.replace("http://", "https://")
+    append_ratings(outbox, 2)
+    # The provincial server's CA is not trusted by default, and the environment cannot add it.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(cert))
+    untrusted = Uploader(outbox, server_url=https_url, token="t", device_dir=tmp_path / "device", timeouts=(2, 5))
+    round_ = untrusted.sync_once()
+    assert not round_.ok and "could not be verified" in round_.error and len(outbox) == 2
+    trusted = Uploader(outbox, server_url=https_url, token="t", device_dir=tmp_path / "device", timeouts=(2, 5),
+                       ca_bundle=cert)
+    assert trusted.sync_once().ok and len(outbox) == 0
+
+
+def test_a_damaged_or_far_future_schedule_does_not_park_the_uploader(outbox, peer, tmp_path):
+    state_file = tmp_path / "device" / STATE_FILE
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text("{garbage")
+    assert make_uploader(outbox, peer, tmp_path).status().failures == 0
+    # written when the clock was a year ahead, then the clock was corrected
+    state_file.write_text(json.dumps({"failures": "x", "next_attempt_at": time.time() + 365 * 86400}))
+    status = make_uploader(outbox, peer, tmp_path).status()
+    assert status.failures == 0 and status.next_attempt_at <= time.time() + 3600
