@@ -122,12 +122,20 @@ class FieldsScreen(Screen):
         grid.clear_widgets()
         for name, count in app.catalog.fields():
             tile = TapButton(kind="tile", markup=True, size_hint_y=None, height=app.target * 1.5)
-            tile.bind(texture_size=lambda btn, ts: setattr(btn, "height", max(app.target * 1.5, ts[1] + dp(24))))
+            tile.bind(texture_size=self._even_heights)
             tile.field_name = name
             label = name or app.t("fields.none")
             tile.text = f"[b]{label}[/b]\n[size={int(18 * app.scale)}]{app.t('fields.count', count=count)}[/size]"
             tile.bind(on_tap=lambda button: app.open_field(button.field_name))
             grid.add_widget(tile)
+
+    def _even_heights(self, *_args) -> None:
+        """Every tile as tall as the tallest one, so the rows of the grid line up."""
+        tiles = self.ids.fields.children
+        app = App.get_running_app()
+        height = max([app.target * 1.5] + [t.texture_size[1] + dp(24) for t in tiles])
+        for tile in tiles:
+            tile.height = height
 
 
 def _result_row(app: KioskApp, proc: Procedure) -> TapButton:
@@ -456,7 +464,9 @@ class KioskApp(App):
                           priority=ticket.priority, lang=self.lang)
         self.print_thread = threading.Thread(target=self._print, args=(slip, self.lang), name="kiosk-print",
                                              daemon=True)
-        self.print_thread.start()
+        # Start printing once the number is on the glass: rendering the raster ticket would
+        # otherwise compete with drawing this frame.
+        Clock.schedule_once(lambda _dt: self.print_thread.start(), 0)
 
     def _print(self, slip: TicketSlip, lang: str) -> None:
         try:
