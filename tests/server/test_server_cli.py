@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -14,6 +15,7 @@ import requests
 from sqlalchemy import func, select
 
 from sync import records
+from sync.server.cli import main
 from sync.server.db import Database
 from sync.server.models import Admin, Clerk, Counter, Office, Rating, Service
 from tests.server.serverkit import rating
@@ -22,11 +24,17 @@ PASSWORD = "mat-khau-rat-dai-2025"
 
 
 @pytest.fixture
-def cli(config_file, database_url):
+def cli(config_file, database_url, capsys, monkeypatch):
+    """Run ``sync-server`` in this process (fast); the live-server test below uses a subprocess."""
     def run(*args, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "sync.server.cli", "--config", str(config_file),
-                               "--database-url", database_url, *args],
-                              input=stdin, capture_output=True, text=True, timeout=60)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        capsys.readouterr()
+        try:
+            code = main(["--config", str(config_file), "--database-url", database_url, *args])
+        except SystemExit as exc:
+            code = exc.code
+        out, err = capsys.readouterr()
+        done = subprocess.CompletedProcess(args, code, out, err)
         if check:
             assert done.returncode == 0, done.stderr
         return done
