@@ -15,6 +15,7 @@ always-running fast timer: one ``schedule_once`` for the session's next deadline
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from kivy.uix.widget import Widget
 
 from sync import records
 from sync.config import Config
+from sync.enrollment import EnrollmentError
 from tablet_rating.device import TabletDevice, device_dir_for
 from tablet_rating.faces import Face, FaceButton, face_style  # noqa: F401  (Face: named in kv)
 from tablet_rating.keyboard import VietKeyboard  # noqa: F401  (named in reasons.kv)
@@ -156,6 +158,8 @@ class PinScreen(Screen):
 class SettingsScreen(Screen):
     status_text = StringProperty("")
     error = StringProperty("")
+    enroll_message = StringProperty("")
+    enrolling = BooleanProperty(False)
     counter_id = NumericProperty(1)
     mode = StringProperty("linked")
     lang = StringProperty("vi")
@@ -165,6 +169,9 @@ class SettingsScreen(Screen):
         s = app.device.settings
         self.counter_id, self.mode, self.lang, self.clerk_id = s.counter_id, s.mode, s.lang, s.clerk_id or ""
         self.ids.hub_url.text = s.hub_url
+        if not self.ids.server_url.text:
+            uploader = app.device.uploader
+            self.ids.server_url.text = uploader.server_url if uploader else app.office.sync.server_url
         self.error = ""
         self._choices(self.ids.counters, [(c.id, c.name.get(app.lang)) for c in app.office.counters],
                       "counter_id")
@@ -415,6 +422,28 @@ class TabletApp(App):
             return
         self._faces_key = None
         self.close_admin()
+
+    def enroll_device(self) -> None:
+        """Enroll with the code typed on the settings screen, off the UI thread (it is network)."""
+        screen = self.sm.get_screen("settings")
+        server_url, code = screen.ids.server_url.text, screen.ids.enroll_code.text
+        screen.enrolling, screen.enroll_message = True, tr(self.lang, "enroll.working")
+        device = self.device
+
+        def work():
+            try:
+                message = tr(self.lang, "enroll.done", office=device.enroll(server_url, code))
+            except EnrollmentError as exc:
+                message = str(exc)
+            self._call_soon(finished, message)
+
+        def finished(message: str) -> None:
+            screen.enrolling, screen.enroll_message = False, message
+            screen.ids.enroll_code.text = ""
+            screen.refresh_status(self)
+            self._update_status()
+
+        threading.Thread(target=work, name="tablet-enroll", daemon=True).start()
 
     def exit_app(self) -> None:
         self._exit_allowed = True

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sync.config import Config
 from sync.device_cli import device_dir as _device_dir
-from sync.enrollment import EnrollmentError, load_credentials
+from sync.enrollment import EnrollmentError, enroll, load_credentials
 from sync.outbox import Outbox
 from sync.uploader import Uploader
 from tablet_rating.hub_link import HubLink
@@ -102,6 +102,22 @@ class TabletDevice:
                                  clerk_id=settings.clerk_id)
         if relink:
             self._start_link()
+
+    def enroll(self, server_url: str, code: str) -> str:
+        """Trade an admin's one-time code for this tablet's upload token, then start uploading.
+
+        Blocking (network): the app runs it off the UI thread. Returns the office id the
+        server enrolled the tablet in; raises ``EnrollmentError`` with a message for staff.
+        """
+        sync = self.config.sync
+        credentials = enroll(server_url, code, self.device_dir,
+                             ca_bundle=str(self.config.path(sync.ca_bundle)) if sync.ca_bundle else None)
+        if self.uploader is not None:
+            self.uploader.stop()
+            self.uploader = None
+        self.enrollment_problem = None
+        self._start_uploader()
+        return credentials.office_id
 
     # -- what staff see ----------------------------------------------------------------------
 

@@ -25,6 +25,11 @@ def question(drive) -> str:
     return label.text.replace("\u00a0", " ")
 
 
+def exact(drive, text):
+    """The visible widget whose text is exactly ``text``."""
+    return next(w for w in drive.find(lambda w: getattr(w, "text", None) == text) if w.opacity)
+
+
 def face(drive, score):
     return next(f for f in faces(drive) if f.score == score)
 
@@ -194,3 +199,37 @@ def test_settings_open_only_with_the_admin_gesture_and_pin(kivy_driver, tablet_c
     assert "Phạm Thu Dung" in question(drive)
     assert app.counter_name == "Quầy 2"
     assert (tmp_path / "tablet" / "tablet-settings.json").exists()
+
+
+def test_staff_enroll_the_tablet_in_its_settings_and_ratings_reach_the_central_server(
+        kivy_driver, tablet_config, tmp_path):
+    from tests.sync.conftest import Central
+
+    config = tablet_config(mode="standalone", clerk_id="nguyen-van-an")
+    central = Central(config, f"sqlite:///{tmp_path / 'central.db'}")
+    try:
+        app = TabletApp(config, tmp_path / "tablet")
+        drive = kivy_driver(app)
+        drive.tap(face(drive, 3))
+        rating_id = app.session.last_record["id"]
+        assert app.status == "pending"
+        app.open_admin()
+        for key in [*config.kiosk.admin_pin, "ok"]:
+            app.pin_key(key)
+        drive.step(3)
+        settings = app.sm.get_screen("settings")
+        settings.ids.server_url.text = "http://127.0.0.1:9"  # nothing listens there
+        settings.ids.enroll_code.text = "WRONG"
+        drive.tap(exact(drive, "Đăng ký"))
+        drive.wait_until(lambda: not settings.enrolling, timeout=15, what="the failed enrollment")
+        assert "cannot reach the server" in settings.enroll_message
+        settings.ids.server_url.text = central.url
+        settings.ids.enroll_code.text = central.code("tablet", "Máy tính bảng quầy 1")
+        drive.tap(exact(drive, "Đăng ký"))
+        drive.wait_until(lambda: not settings.enrolling, timeout=15, what="the enrollment")
+        assert settings.enroll_message.startswith("Đã đăng ký")
+        drive.wait_until(lambda: rating_id in central.rating_ids(), timeout=20, what="the rating on the server")
+        drive.wait_until(lambda: app.status == "synced", timeout=10, what="the status dot to turn green")
+        drive.screenshot("settings-enrolled")
+    finally:
+        central.close()
