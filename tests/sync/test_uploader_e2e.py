@@ -92,13 +92,13 @@ def test_random_faults_during_a_busy_day_lose_nothing_and_double_nothing(central
     assert central.quarantined() == 0
 
 
-def test_an_uploader_killed_mid_batch_and_restarted_delivers_each_record_once(central_sqlite, tmp_path):
+def test_an_uploader_killed_mid_batch_and_restarted_delivers_each_record_once(central, tmp_path):
     device_dir = tmp_path / "device"
-    creds = enroll(central_sqlite.url, central_sqlite.code(), device_dir)
+    creds = enroll(central.url, central.code(), device_dir)
     with Outbox(device_dir / "outbox") as outbox:
         appended = append_ratings(outbox, 300)
     env = dict(os.environ, PYTHONPATH=str(ROOT_DIR))
-    with FaultProxy(("127.0.0.1", central_sqlite.port), seed=9) as proxy:
+    with FaultProxy(("127.0.0.1", central.port), seed=9) as proxy:
         # Slow, lossy network: batches are often in flight (or committed, reply pending) at the kill.
         proxy.chaos = 0.5
         for kill in range(4):
@@ -111,13 +111,13 @@ def test_an_uploader_killed_mid_batch_and_restarted_delivers_each_record_once(ce
             child.send_signal(signal.SIGKILL)
             child.wait(10)
             child.stdout.close()
-        assert len(central_sqlite.rating_ids()) < len(appended)  # the kills came before the end
+        assert len(central.rating_ids()) < len(appended)  # the kills came before the end
         proxy.calm()
         child = subprocess.Popen([sys.executable, "-m", "tests.sync.uploader_child", str(device_dir), proxy.url,
                                   creds.token], env=env, cwd=ROOT_DIR, stdout=subprocess.DEVNULL)
         assert child.wait(120) == 0
-    assert sorted(central_sqlite.rating_ids()) == sorted(r["id"] for r in appended)
-    assert central_sqlite.quarantined() == 0
+    assert sorted(central.rating_ids()) == sorted(r["id"] for r in appended)
+    assert central.quarantined() == 0
     with Outbox(device_dir / "outbox") as outbox:
         assert len(outbox) == 0
 
