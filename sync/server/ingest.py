@@ -260,13 +260,18 @@ def _insert_new(conn: Connection, table, rows: list[dict]) -> set[str]:
     if conn.dialect.name != "postgresql":
         stmt = _insert(conn)(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
         return set(conn.execute(stmt, rows).scalars())
-    columns = list(table.columns)
-    arrays = tuple([row[c.name] for row in rows] for c in columns)
-    casts = ", ".join(f"%s::{c.type.compile(dialect=conn.dialect)}[]" for c in columns)
-    names = ", ".join(c.name for c in columns)
-    sql = (f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({casts}) "
-           f"ON CONFLICT (id) DO NOTHING RETURNING id")
+    names, sql = _unnest_insert_sql(table, conn.dialect)
+    arrays = tuple([row[name] for row in rows] for name in names)
     return {row[0] for row in conn.exec_driver_sql(sql, arrays)}
+
+
+@lru_cache(maxsize=8)
+def _unnest_insert_sql(table, dialect) -> tuple[tuple[str, ...], str]:
+    columns = list(table.columns)
+    casts = ", ".join(f"%s::{c.type.compile(dialect=dialect)}[]" for c in columns)
+    names = tuple(c.name for c in columns)
+    return names, (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({casts}) "
+                   f"ON CONFLICT (id) DO NOTHING RETURNING id")
 
 
 def _quarantine_row(rid: str, office: OfficeFacts, device_id: str, received: datetime, raw) -> dict:
