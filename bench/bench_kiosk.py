@@ -144,7 +144,7 @@ def _display() -> subprocess.Popen | None:
 
 
 def _run(args: list[str]) -> list[str]:
-    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, timeout=300,
+    done = subprocess.run([sys.executable, __file__, *args], check=False, capture_output=True, text=True, timeout=300,
                           cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     if done.returncode != 0:
         sys.exit(f"child failed ({' '.join(args)}):\n{done.stderr[-3000:]}")

@@ -31,7 +31,6 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
-from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import dp, mm
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, ObjectProperty, StringProperty
@@ -73,6 +72,14 @@ THEMES = {
 _LARGE_FACTOR = 1.3
 _RESULTS_SHOWN = 12
 _ROW_NAME_CHARS = 150  # longer names are cut in lists; the detail screen shows them whole
+
+
+def _window():
+    """Kivy's window, imported only when the app runs: importing it creates the window, and
+    ``kiosk.app.run.configure_kivy`` must set Kivy up before that."""
+    from kivy.core.window import Window
+
+    return Window
 
 
 def _load_kv() -> None:
@@ -285,7 +292,7 @@ class KioskApp(App):
     lang = StringProperty("vi")
     large = BooleanProperty(False)
     scale = NumericProperty(1.0)  # font/size factor: screen size × large-text mode
-    target = NumericProperty(dp(64))  # minimum touch target height (≥ 15 mm)
+    target = NumericProperty(64)  # minimum touch target height (≥ 15 mm), set from the screen
     theme = DictProperty(THEMES[False])
     priority = BooleanProperty(False)
     clock_text = StringProperty("")
@@ -315,7 +322,7 @@ class KioskApp(App):
     def build(self):
         _load_kv()
         self._apply_look()
-        Window.bind(on_touch_down=self._touched, size=lambda *_: self._apply_look())
+        _window().bind(on_touch_down=self._touched, size=lambda *_: self._apply_look())
         root = KioskRoot()
         manager: ScreenManager = root.ids.manager
         manager.transition = NoTransition()  # instant: a slide costs a quarter second per tap
@@ -334,20 +341,21 @@ class KioskApp(App):
 
     def on_start(self):
         if self.office.kiosk.fullscreen:
-            Window.show_cursor = False
+            _window().show_cursor = False
 
     def on_stop(self):
         for event in (self._idle_event, self._home_event, self._clock_event):
             if event is not None:
                 event.cancel()
-        Window.unbind(on_touch_down=self._touched)
+        _window().unbind(on_touch_down=self._touched)
 
     def _apply_look(self) -> None:
-        unit = max(0.75, min(Window.width / 1024.0, Window.height / 768.0))
+        window = _window()
+        unit = max(0.75, min(window.width / 1024.0, window.height / 768.0))
         self.scale = dp(1) * unit * (_LARGE_FACTOR if self.large else 1.0)
         self.target = max(mm(15), dp(64) * unit)
         self.theme = THEMES[self.large]
-        Window.clearcolor = self.theme["bg"]
+        window.clearcolor = self.theme["bg"]
         self._relabel()
 
     def _relabel(self, *_args) -> None:

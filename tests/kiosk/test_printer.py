@@ -4,6 +4,7 @@ that say what is wrong."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import socket
 import threading
 import unicodedata
@@ -39,7 +40,7 @@ def test_ticket_picture_has_a_big_number_and_a_readable_qr(tmp_path):
     # rows of the big number: the widest run of dark rows must be tall (font ≈ 200 px)
     dark_rows = [y for y in range(ink.height) if min(ink.crop((0, y, 576, y + 1)).getdata()) == 0]
     runs, start = [], dark_rows[0]
-    for a, b in zip(dark_rows, dark_rows[1:]):
+    for a, b in itertools.pairwise(dark_rows):
         if b != a + 1:
             runs.append(a - start)
             start = b
