@@ -26,7 +26,7 @@ from sync.server.db import Database, current_revision, head_revision
 from sync.server.errors import install_error_handlers
 from sync.server.limits import TokenBuckets
 
-__all__ = ["ServerSettings", "create_app", "SchemaOutdated"]
+__all__ = ["SchemaOutdated", "ServerSettings", "create_app"]
 
 
 @dataclass(frozen=True)

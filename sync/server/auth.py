@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -37,11 +37,30 @@ from sync.server.errors import ApiError
 from sync.server.models import ROLES, Admin, ApiToken, Office, Session
 
 __all__ = [
-    "SESSION_COOKIE", "CSRF_FIELD", "LOCKOUT_AFTER", "LOCKOUT_MINUTES", "Principal", "AuthError",
-    "hash_password", "verify_password", "new_secret", "secret_hash", "create_admin", "authenticate",
-    "issue_api_token", "create_session", "end_session", "principal_for_bearer", "principal_for_session",
-    "current_admin", "optional_admin", "check_csrf", "login_allowed", "set_session_cookie", "clear_session_cookie",
+    "CSRF_FIELD",
+    "LOCKOUT_AFTER",
+    "LOCKOUT_MINUTES",
+    "SESSION_COOKIE",
+    "AuthError",
+    "Principal",
+    "authenticate",
+    "check_csrf",
+    "clear_session_cookie",
+    "create_admin",
+    "create_session",
+    "current_admin",
+    "end_session",
+    "hash_password",
+    "issue_api_token",
+    "login_allowed",
+    "new_secret",
+    "optional_admin",
+    "principal_for_bearer",
+    "principal_for_session",
     "router",
+    "secret_hash",
+    "set_session_cookie",
+    "verify_password",
 ]
 
 SESSION_COOKIE = "thuocdo_session"
@@ -58,7 +77,7 @@ _DUMMY_HASH = _hasher.hash("thuoc-do-no-such-user")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def hash_password(password: str) -> str:

@@ -21,7 +21,7 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sync.config import Config, ConfigError, add_config_argument, load_config, load_config_or_exit
@@ -209,7 +209,7 @@ def _import_batch(cfg: Config, args: argparse.Namespace) -> int:
                 known = conn.execute(Device.__table__.select().where(Device.id == document["device_id"],
                                                                      Device.office_id == office_id)).first()
                 device_id = document["device_id"] if known else USB_DEVICE
-            outcome = ingest_records(conn, office, device_id, document["records"], datetime.now(timezone.utc))
+            outcome = ingest_records(conn, office, device_id, document["records"], datetime.now(UTC))
     finally:
         db.dispose()
     print(f"{args.file}: {len(document['records'])} records for office {office_id} (device {device_id}): "

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "make_engine", "normalise_url", "migrate", "current_revision", "head_revision"]
+__all__ = ["Database", "current_revision", "head_revision", "make_engine", "migrate", "normalise_url"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

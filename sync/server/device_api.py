@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -38,7 +38,7 @@ from sync.server.errors import ApiError
 from sync.server.ingest import ingest_records, load_office_facts
 from sync.server.models import Device, Office
 
-__all__ = ["router", "read_json_body", "parse_batch_envelope"]
+__all__ = ["parse_batch_envelope", "read_json_body", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])
 
@@ -164,7 +164,7 @@ async def post_batch(request: Request):
     device = await _authorised_device(request)
     body = await read_json_body(request, settings.max_body_bytes)
     batch = parse_batch_envelope(body, settings.max_batch_records)
-    received = datetime.now(timezone.utc)
+    received = datetime.now(UTC)
     db = request.app.state.db
 
     def work():
@@ -233,7 +233,7 @@ async def get_config(request: Request):
     def work():
         with request.app.state.db.engine.begin() as conn:
             conn.execute(update(Device).where(Device.id == device["id"])
-                         .values(last_seen_at=datetime.now(timezone.utc)))
+                         .values(last_seen_at=datetime.now(UTC)))
             return conn.execute(select(Office.config_json, Office.config_etag)
                                 .where(Office.id == device["office_id"])).first()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
@@ -23,15 +23,22 @@ from sync.server.auth import new_secret, secret_hash
 from sync.server.errors import ApiError
 from sync.server.models import DEVICE_KINDS, Device, EnrollmentCode, Office
 
-__all__ = ["DEFAULT_CODE_TTL_S", "create_enrollment_code", "enroll_device", "revoke_device",
-           "device_for_token", "normalise_code", "Enrollment"]
+__all__ = [
+    "DEFAULT_CODE_TTL_S",
+    "Enrollment",
+    "create_enrollment_code",
+    "device_for_token",
+    "enroll_device",
+    "normalise_code",
+    "revoke_device",
+]
 
 DEFAULT_CODE_TTL_S = 24 * 3600
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def normalise_code(code: str) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ from sqlalchemy.engine import Connection
 from sync.records import RecordError, validate
 from sync.server.models import Counter, Office, Quarantine, Rating, Service, Ticket, TicketRecord
 
-__all__ = ["OfficeFacts", "load_office_facts", "ingest_records", "content_hash", "Outcome"]
+__all__ = ["OfficeFacts", "Outcome", "content_hash", "ingest_records", "load_office_facts"]
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 CONFLICT_REASON = "conflict: a different record with this id is already stored (kept in quarantine)"
@@ -86,7 +86,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _utc(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).astimezone(timezone.utc)
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> tuple[date, int]:
@@ -182,7 +182,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
 
     Runs inside the caller's transaction on ``conn``.
     """
-    received = received or datetime.now(timezone.utc)
+    received = received or datetime.now(UTC)
     results: list[dict] = []
     # First occurrence of each id in this batch -> (index in results, hash, kind, row(s), raw record)
     fresh: dict[str, tuple] = {}

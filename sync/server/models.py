@@ -19,16 +19,30 @@ Why these shapes:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Text, TypeDecorator)
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "Base", "UTCDateTime", "Office", "Service", "Counter", "Clerk", "Device", "EnrollmentCode",
-    "Rating", "Ticket", "TicketRecord", "Quarantine", "Admin", "ApiToken", "Session", "ExportAudit",
-    "ROLES", "DEVICE_KINDS",
+    "DEVICE_KINDS",
+    "ROLES",
+    "Admin",
+    "ApiToken",
+    "Base",
+    "Clerk",
+    "Counter",
+    "Device",
+    "EnrollmentCode",
+    "ExportAudit",
+    "Office",
+    "Quarantine",
+    "Rating",
+    "Service",
+    "Session",
+    "Ticket",
+    "TicketRecord",
+    "UTCDateTime",
 ]
 
 ROLES = ("province_admin", "office_manager")
@@ -59,15 +73,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session as DbSession
 from sync.config import Config
 from sync.server.models import Clerk, Counter, Office, Service
 
-__all__ = ["public_config", "import_office", "ImportSummary"]
+__all__ = ["ImportSummary", "import_office", "public_config"]
 
 # Keys removed from what devices receive: secrets, and settings that only concern the server
 # or one machine's files.
@@ -63,7 +63,7 @@ def import_office(db: DbSession, cfg: Config) -> ImportSummary:
     """Insert or update the office of ``cfg`` with its services, counters and clerks (caller commits)."""
     config_json = json.dumps(public_config(cfg), ensure_ascii=False, sort_keys=True)
     etag = '"' + hashlib.sha256(config_json.encode("utf-8")).hexdigest()[:32] + '"'
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     office = db.get(Office, cfg.office.id)
     created = office is None
     changed = created or office.config_etag != etag or office.name != cfg.office.name \

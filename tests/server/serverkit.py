@@ -85,5 +85,15 @@ def statuses(response) -> list[str]:
     return [r["status"] for r in response.json()["results"]]
 
 
-__all__ = ["server_app", "client", "device", "enroll", "rating", "ticket", "batch", "statuses",
-           "ServerSettings", "create_app"]
+__all__ = [
+    "ServerSettings",
+    "batch",
+    "client",
+    "create_app",
+    "device",
+    "enroll",
+    "rating",
+    "server_app",
+    "statuses",
+    "ticket",
+]

@@ -7,11 +7,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sync.server.app import ServerSettings, create_app
-from sync.server.auth import (LOCKOUT_AFTER, check_csrf, create_admin, create_session, principal_for_bearer,
-                              principal_for_session)
+from sync.server.auth import (
+    LOCKOUT_AFTER,
+    check_csrf,
+    create_admin,
+    create_session,
+    principal_for_bearer,
+    principal_for_session,
+)
 from sync.server.errors import ApiError
 from sync.server.models import Admin, ApiToken
-from tests.server.serverkit import client, server_app  # noqa: F401
 
 PASSWORD = "mat-khau-rat-dai-2025"
 

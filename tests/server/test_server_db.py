@@ -3,7 +3,7 @@ and a server never runs on a schema older than its code."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -38,7 +38,7 @@ def test_timestamps_are_stored_in_utc_and_read_back_aware(db):
                      updated_at=datetime(2025, 7, 1, 8, 0, tzinfo=hanoi)))
     with db.session() as s:
         stored = s.get(Office, "x").updated_at
-    assert stored == datetime(2025, 7, 1, 1, 0, tzinfo=timezone.utc) and stored.utcoffset() == timedelta(0)
+    assert stored == datetime(2025, 7, 1, 1, 0, tzinfo=UTC) and stored.utcoffset() == timedelta(0)
     with db.begin() as s, pytest.raises(Exception, match="naive datetime"):
         s.add(Office(id="y", name="Y", province="", timezone="UTC", config_json="{}", config_etag="",
                      updated_at=datetime(2025, 7, 1, 8, 0)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sync.server.app import ServerSettings, create_app
 from sync.server.devices import create_enrollment_code, revoke_device
 from sync.server.models import Device, EnrollmentCode, Rating
-from tests.server.serverkit import batch, client, device, enroll, rating, server_app, statuses  # noqa: F401
+from tests.server.serverkit import batch, enroll, rating
 
 
 def _code(app, **kw):
@@ -40,7 +40,7 @@ def test_an_enrollment_code_works_once_and_the_token_is_stored_only_as_a_hash(cl
 def test_an_expired_or_unknown_code_is_refused(client):
     code = _code(client.app)
     with client.app.state.db.begin() as s:
-        s.execute(update(EnrollmentCode).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        s.execute(update(EnrollmentCode).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     expired = client.post("/api/v1/devices/enroll", json={"code": code})
     assert expired.status_code == 403 and expired.json()["error"]["code"] == "code_expired"
     unknown = client.post("/api/v1/devices/enroll", json={"code": "AAAA-BBBB-CCCC"})

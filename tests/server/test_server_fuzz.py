@@ -12,7 +12,7 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy import func, select
 
 from sync.server.models import Rating
-from tests.server.serverkit import batch, client, device, rating, server_app, statuses, ticket  # noqa: F401
+from tests.server.serverkit import batch, rating, statuses, ticket
 
 
 def test_no_request_generated_from_the_openapi_schema_causes_a_server_error(client, device):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
 from sync.server.models import Device, Quarantine, Rating, Ticket, TicketRecord
-from tests.server.serverkit import batch, client, device, rating, server_app, statuses, ticket  # noqa: F401
+from tests.server.serverkit import batch, rating, statuses, ticket
 
 
 def _count(app, model) -> int:
@@ -29,7 +29,7 @@ def test_good_ratings_are_stored_with_the_office_local_date_and_the_uploading_de
     first, low, unrated = (stored[r["id"]] for r in recs)
     assert first.device_id == device["device_id"] and first.source_device_id == "tablet-local-1"
     assert first.local_date == date(2025, 7, 1) and first.local_hour == 9
-    assert first.created_at == datetime(2025, 7, 1, 2, 15, tzinfo=timezone.utc)
+    assert first.created_at == datetime(2025, 7, 1, 2, 15, tzinfo=UTC)
     assert json.loads(low.reasons) == ["thai-do"] and low.comment == "Chờ quá lâu" and low.satisfied is False
     # 23:30 UTC is 06:30 the next morning in Hanoi: the office's day, not the server's.
     assert unrated.local_date == date(2025, 7, 2) and unrated.local_hour == 6
@@ -121,7 +121,7 @@ def test_a_ticket_for_an_unknown_service_is_rejected(client, device):
 
 
 def test_a_heartbeat_records_last_seen_backlog_version_and_clock_skew(client, device):
-    sent = (datetime.now(timezone.utc) - timedelta(seconds=90)).astimezone(timezone(timedelta(hours=7)))
+    sent = (datetime.now(UTC) - timedelta(seconds=90)).astimezone(timezone(timedelta(hours=7)))
     answer = client.post("/api/v1/batches", headers=device["headers"], json={
         "batch_id": str(uuid.uuid4()), "sent_at": sent.isoformat(), "records": [], "pending": 17,
         "app_version": "tablet 0.1.0"})
@@ -130,4 +130,4 @@ def test_a_heartbeat_records_last_seen_backlog_version_and_clock_skew(client, de
         row = s.get(Device, device["device_id"])
     assert row.pending == 17 and row.app_version == "tablet 0.1.0"
     assert 89 <= row.clock_skew_s <= 120
-    assert (datetime.now(timezone.utc) - row.last_seen_at).total_seconds() < 60
+    assert (datetime.now(UTC) - row.last_seen_at).total_seconds() < 60

@@ -7,10 +7,10 @@ Revises:
 Create Date: 2026-11-22 09:08:04.606823
 """
 
-from alembic import op
 import sqlalchemy as sa
-import sync.server.models
+from alembic import op
 
+import sync.server.models
 
 revision = '0001'
 down_revision = None
