@@ -19,16 +19,16 @@ The rules (issue #5, DESIGN.md §2):
 * Estimated wait = people ahead × moving average of recent service times for the service ÷
   open counters serving it (``hub.default_service_min`` before there is history).
 
-Durability: the live state (waiting and called tickets, counters, numbers) is one small JSON
-file written atomically after every change (``sync.store.AtomicJSONStorage``); tickets that
-reach an end (finished, cancelled, expired no-show) leave the live file and are appended
-to the day's archive ``archive/<day>.jsonl`` (they ride in the live file until that append
-is done, so a crash in between cannot lose them), so the live file stays small however
-busy the day. A SIGKILL at any instant leaves either the state before or after an
-operation. Every ticket change also becomes a versioned ``ticket`` record for the outbox;
-the records to append are saved in the state file *before* they go to the outbox, and each
-record's id is derived from (ticket id, version), so a crash between the two writes is
-repaired at the next start without losing or doubling a snapshot.
+Durability: the live state (waiting and called tickets, counters, numbers) is saved before
+an operation returns, as one journal line per change on top of a checkpoint
+(``kiosk/queue_store.py``), so a SIGKILL at any instant leaves either the state before or
+after an operation. Tickets that reach an end (finished, cancelled, expired no-show) leave
+the live state and are appended to the day's archive ``archive/<day>.jsonl`` (they ride in
+the saved state until that append is done, so a crash in between cannot lose them). Every
+ticket change also becomes a versioned ``ticket`` record for the outbox; the records to
+append are saved with the state *before* they go to the outbox, and each record's id is
+derived from (ticket id, version), so a crash between the two writes is repaired at the
+next start without losing or doubling a snapshot.
 """
 
 from __future__ import annotations
@@ -48,12 +48,10 @@ from zoneinfo import ZoneInfo
 
 from sync import records
 from sync.config import Config
-from sync.store import AtomicJSONStorage
+from kiosk.queue_store import QueueStore
 
-__all__ = ["STATE_FILE", "Listener", "QueueEngine", "QueueError", "Ticket"]
+__all__ = ["Listener", "QueueEngine", "QueueError", "Ticket"]
 
-STATE_FILE = "queue.json"
-_STATE_FORMAT = 1
 _RECENT_DURATIONS = 20  # service times kept per service for the moving average
 _RECENT_CALLS = 12  # calls kept for the lobby display's history
 _RECORD_NAMESPACE = uuid.UUID("5b0f3a8e-8a43-4f0c-9d1e-6c1f0b7c2a11")
@@ -126,10 +124,11 @@ class QueueEngine:
 
     ``clock`` returns the current time as an aware datetime (tests pass a fake one).
     ``outbox`` (a ``sync.outbox.Outbox``) receives a ``ticket`` record for every change.
+    ``compact_every``: changes journalled between two full checkpoints of the state.
     """
 
     def __init__(self, config: Config, state_dir: Path, outbox=None,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, compact_every: int = 400):
         self.config = config
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -139,7 +138,9 @@ class QueueEngine:
         self._clock = clock or (lambda: datetime.now(self._tz))
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
-        self._storage = AtomicJSONStorage(self.state_dir / STATE_FILE)
+        self._store = QueueStore(self.state_dir, "queue", compact_every)
+        self._dirty: set[str] = set()  # tickets changed since the last commit
+        self._checkpoint_next = False
         self._load()
         self._flush_archive()
         self._flush_unsent()
@@ -147,14 +148,12 @@ class QueueEngine:
     # -- persistence ---------------------------------------------------------------------
 
     def _load(self) -> None:
-        data = self._storage.read()
-        now = self._now()
-        if not data:
-            data = {"format": _STATE_FORMAT, "day": self._business_day(now)}
+        saved = self._store.load()
+        data, items = saved if saved else ({"day": self._business_day(self._now())}, {})
         self._day: str = data["day"]
         self._next_number: dict[str, int] = data.get("next_number", {})
         self._issue_seq: int = data.get("issue_seq", 0)
-        self._tickets: dict[str, Ticket] = {t["id"]: Ticket.from_dict(t) for t in data.get("tickets", [])}
+        self._tickets: dict[str, Ticket] = {tid: Ticket.from_dict(t) for tid, t in items.items()}
         self._counters: dict[int, _CounterState] = {c.id: _CounterState() for c in self.config.counters}
         for key, value in data.get("counters", {}).items():
             if int(key) in self._counters:
@@ -167,12 +166,10 @@ class QueueEngine:
         self._event_seq: int = data.get("event_seq", 0)
 
     def _save(self) -> None:
-        state = {
-            "format": _STATE_FORMAT,
+        meta = {
             "day": self._day,
             "next_number": self._next_number,
             "issue_seq": self._issue_seq,
-            "tickets": [t.to_dict() for t in self._tickets.values()],
             "counters": {str(cid): dataclasses.asdict(c) for cid, c in self._counters.items()},
             "durations": self._durations,
             "recent_calls": self._recent_calls,
@@ -181,7 +178,16 @@ class QueueEngine:
             "totals": self._totals,
             "event_seq": self._event_seq,
         }
-        self._storage.write(state)
+        changed = {tid: (self._tickets[tid].to_dict() if tid in self._tickets else None) for tid in self._dirty}
+        self._store.commit(meta, changed, lambda: {tid: t.to_dict() for tid, t in self._tickets.items()},
+                           checkpoint=self._checkpoint_next)
+        self._dirty.clear()
+        self._checkpoint_next = False
+
+    def close(self) -> None:
+        """Release the state files (the state is already saved after every operation)."""
+        with self._lock:
+            self._store.close()
 
     def _archive(self, tickets: list[Ticket], day: str | None = None) -> None:
         """Mark ended tickets for the day's archive. They are saved in the state file with the
@@ -480,6 +486,7 @@ class QueueEngine:
 
     def _bump(self, ticket: Ticket, now: datetime) -> None:
         ticket.version += 1
+        self._dirty.add(ticket.id)
         self._record(ticket, now)
 
     # -- daily reset and housekeeping ----------------------------------------------------
@@ -500,6 +507,7 @@ class QueueEngine:
         previous = self._day
         self._day = today
         self._tickets = {}
+        self._checkpoint_next = True  # the new day starts from a fresh checkpoint
         self._next_number = {}
         self._recent_calls = []
         self._totals = {"issued": 0, "finished": 0, "no_show": 0}
@@ -523,6 +531,7 @@ class QueueEngine:
                 self._archive(expired)
                 for t in expired:
                     del self._tickets[t.id]
+                    self._dirty.add(t.id)
                 self._commit([])
 
     # -- operations ----------------------------------------------------------------------
@@ -552,6 +561,7 @@ class QueueEngine:
                 status="waiting", issued_at=_iso(now), people_ahead=ahead,
                 estimated_wait_min=self._wait_for(service.id, ahead), issue_seq=self._issue_seq)
             self._tickets[ticket.id] = ticket
+            self._dirty.add(ticket.id)
             self._next_number[service.id] = number + 1
             self._totals["issued"] += 1
             self._record(ticket, now)
@@ -736,6 +746,7 @@ class QueueEngine:
             self._totals["finished"] += 1
             self._archive([ticket])
             del self._tickets[ticket.id]
+            self._dirty.add(ticket.id)
             self._commit([("finished", {"counter_id": counter_id, "ticket": view,
                                         "clerk": self._clerk_view(ticket.clerk_id),
                                         "finished_at": ticket.finished_at}),

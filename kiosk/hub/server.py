@@ -158,6 +158,7 @@ class OfficeHub:
     def close(self) -> None:
         self.stop()
         self._voice.shutdown(wait=True)
+        self.engine.close()
 
     def __enter__(self) -> Self:
         return self

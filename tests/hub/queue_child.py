@@ -2,6 +2,7 @@
 prints ``ack <ticket_id> <version>`` after each one returns (i.e. is durable), until killed.
 
 Usage: python -m tests.hub.queue_child CONFIG STATE_DIR OUTBOX_DIR SEED
+(the state is checkpointed every 7 changes, so kills also land inside checkpoints)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def main() -> None:
     config = load_config(sys.argv[1])
     rng = random.Random(int(sys.argv[4]))
     outbox = Outbox(sys.argv[3])
-    engine = QueueEngine(config, Path(sys.argv[2]), outbox=outbox)
+    engine = QueueEngine(config, Path(sys.argv[2]), outbox=outbox, compact_every=7)
     for counter, clerk in zip((1, 2, 3, 4), PINS):
         engine.login(counter, clerk, PINS[clerk])
     print("ready", flush=True)
