@@ -46,9 +46,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.queue_store import QueueStore
 from sync import records
 from sync.config import Config
-from kiosk.queue_store import QueueStore
 
 __all__ = ["Listener", "QueueEngine", "QueueError", "Ticket"]
 
