@@ -27,7 +27,7 @@ from sync.enrollment import EnrollmentError, enroll, load_credentials
 from sync.outbox import Outbox
 from sync.uploader import Uploader
 from tablet_rating.hub_link import HubLink
-from tablet_rating.session import LINKED, OFFLINE, RatingSession
+from tablet_rating.session import ERROR, LINKED, OFFLINE, RatingSession
 from tablet_rating.settings import TabletSettings
 from tablet_rating.texts import tr
 
@@ -84,9 +84,10 @@ class TabletDevice:
 
     def status(self) -> str:
         """The status dot: the session's view, turned 'offline' while uploads fail."""
-        if self.uploader is not None and self.uploader.status().failures:
+        status = self.session.status()
+        if status != ERROR and self.uploader is not None and self.uploader.status().failures:
             return OFFLINE
-        return self.session.status()
+        return status
 
     def apply_settings(self, settings: TabletSettings) -> None:
         """New settings from the admin screen: check, save, and follow the new counter/hub."""
@@ -125,6 +126,8 @@ class TabletDevice:
         """The sync status in words, for the settings screen."""
         pending = len(self.outbox)
         lines = [tr(lang, "status.pending", n=pending) if pending else tr(lang, "status.synced")]
+        if self.session.write_error:
+            lines.insert(0, tr(lang, "status.write_error", detail=self.session.write_error))
         age = self.outbox.oldest_pending_age()
         if age is not None:
             lines.append(tr(lang, "status.oldest", age=_age(age)))

@@ -26,6 +26,7 @@ shell asks ``next_deadline()`` and calls ``tick()`` then (one ``Clock.schedule_o
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -35,10 +36,12 @@ from typing import Any
 
 from sync import records
 from sync.config import Config
-from sync.outbox import Outbox
+from sync.outbox import Outbox, OutboxWriteError
+from sync.store import StoreWriteError
 
 __all__ = [
     "DEBOUNCE_S",
+    "ERROR",
     "IDLE",
     "LINKED",
     "OFFLINE",
@@ -54,9 +57,11 @@ __all__ = [
     "Ticket",
 ]
 
+log = logging.getLogger(__name__)
+
 IDLE, PROMPT, REASONS, THANKS = "idle", "prompt", "reasons", "thanks"
 LINKED, STANDALONE = "linked", "standalone"
-SYNCED, PENDING, OFFLINE = "synced", "pending", "offline"
+SYNCED, PENDING, OFFLINE, ERROR = "synced", "pending", "offline", "error"
 
 DEBOUNCE_S = 0.5
 # Linked mode: how long the hub may be unreachable before the tablet opens the prompt on its
@@ -122,6 +127,7 @@ class RatingSession:
         self.selected_reasons: list[str] = []
         self.comment = ""
         self.last_record: dict | None = None
+        self.write_error: str | None = None  # the last refused write, until one succeeds
 
         self.hub_online: bool | None = None  # None: not known yet
         self._offline_since: float | None = None
@@ -156,7 +162,10 @@ class RatingSession:
         return self._ticket_clerk if self.ticket is not None else self.clerk
 
     def status(self) -> str:
-        """The staff status dot: 'offline' (linked, hub unreachable), 'pending' or 'synced'."""
+        """The staff status dot: 'error' (storage refused a write), 'offline' (linked, hub
+        unreachable), 'pending' or 'synced'."""
+        if self.write_error:
+            return ERROR
         if self.mode == LINKED and self.hub_online is False:
             return OFFLINE
         return PENDING if len(self.outbox) else SYNCED
@@ -229,7 +238,8 @@ class RatingSession:
             raise ValueError(f"score: expected 1..{len(self.levels)}, found {score}")
         self.score = score
         if self.config.level_for_score(score).satisfied:
-            self._store()
+            if self._store() is None:
+                return False  # not on disk: no thank-you; the screen shows the error
             self._go(THANKS, timeout=self.config.rating.thanks_s)
         else:
             self.selected_reasons, self.comment = [], ""
@@ -264,14 +274,16 @@ class RatingSession:
     def send_reasons(self) -> bool:
         if self.state != REASONS or not self._accept_tap():
             return False
-        self._store(reasons=self.selected_reasons, comment=self.comment.strip() or None)
+        if self._store(reasons=self.selected_reasons, comment=self.comment.strip() or None) is None:
+            return False
         self._go(THANKS, timeout=self.config.rating.thanks_s)
         return True
 
     def skip_reasons(self) -> bool:
         if self.state != REASONS or not self._accept_tap():
             return False
-        self._store()
+        if self._store() is None:
+            return False
         self._go(THANKS, timeout=self.config.rating.thanks_s)
         return True
 
@@ -352,8 +364,13 @@ class RatingSession:
             self._store()
 
     def _store(self, *, reasons: list[str] | tuple = (), comment: str | None = None,
-               not_rated: bool = False) -> dict:
-        """Build the rating record and append it durably. Raises if the disk refuses."""
+               not_rated: bool = False) -> dict | None:
+        """Build the rating record and append it durably; return it, or None if the disk refused.
+
+        A refused write (disk full, storage failing) leaves every stored record intact; it is
+        logged, kept in ``write_error`` for the screens and the status dot, and the caller
+        does not thank the citizen for a rating that is not on disk.
+        """
         standalone = self.ticket is None
         misuse = False
         if not_rated:
@@ -377,7 +394,14 @@ class RatingSession:
                 reasons=list(reasons) if not not_rated else [], comment=comment if not not_rated else None,
                 misuse=misuse)
 
-        self.last_record = self.outbox.append_new(make)
+        try:
+            self.last_record = self.outbox.append_new(make)
+        except (OutboxWriteError, StoreWriteError) as exc:
+            log.error("a rating could not be stored: %s", exc)
+            self.write_error = str(exc)
+            self._changed()
+            return None
+        self.write_error = None
         if self.on_record is not None:
             self.on_record(self.last_record)
         return self.last_record

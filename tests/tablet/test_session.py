@@ -255,3 +255,24 @@ def test_settings_saved_on_the_tablet_win_over_the_config_and_bad_ones_are_refus
         TabletSettings(counter_id=9, hub_url="http://x:1", mode="linked", lang="vi").check(config)
     with pytest.raises(SettingsError, match="hub address"):
         TabletSettings(counter_id=1, hub_url="10.0.0.5", mode="linked", lang="vi").check(config)
+
+
+def test_a_rating_the_disk_refuses_is_not_thanked_and_turns_the_status_to_error(tablet_config, outbox, clock):
+    import resource
+    import signal
+
+    session = make_session(tablet_config(), outbox, clock)
+    session.ticket_finished(finished(), CLERK)
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, limit[1]))  # the disk is "full" for any real write
+    try:
+        assert not session.tap_level(3)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, previous)
+    assert session.state == PROMPT and len(outbox) == 0
+    assert session.status() == "error" and "NOT stored" in session.write_error
+    clock.advance(1)
+    assert session.tap_level(3)  # space again: the same citizen's tap now counts
+    assert session.state == THANKS and session.status() == PENDING and len(outbox) == 1
