@@ -32,8 +32,6 @@ from datetime import datetime
 from pathlib import Path
 
 import segno
-from escpos import exceptions as escpos_errors
-from escpos.printer import Dummy, File, Network, Serial, Usb
 from PIL import Image, ImageDraw, ImageFont
 
 from sync.config import Printer as PrinterConfig
@@ -228,6 +226,8 @@ class TicketPrinter:
 
     # -- building the job ------------------------------------------------------------------
     def build_job(self, slip: TicketSlip) -> bytes:
+        from escpos.printer import Dummy
+
         job = Dummy()
         # The generic profile does not know the paper width; tell it (avoids a warning).
         job.profile.profile_data.setdefault("media", {}).setdefault("width", {})["pixels"] = self.config.width_px
@@ -239,7 +239,7 @@ class TicketPrinter:
         job.cut()
         return job.output
 
-    def _text_ticket(self, job: Dummy, slip: TicketSlip) -> None:
+    def _text_ticket(self, job, slip: TicketSlip) -> None:
         text = slip.lines()
 
         def line(value: str, **style) -> None:
@@ -262,6 +262,8 @@ class TicketPrinter:
 
     # -- sending ---------------------------------------------------------------------------
     def _device(self):
+        from escpos.printer import File, Network, Serial, Usb
+
         c = self.config
         if c.backend == "file":
             return File(devfile=c.path)
@@ -288,7 +290,7 @@ class TicketPrinter:
                 self.jobs += 1
             except PrinterError:
                 raise
-            except (escpos_errors.Error, OSError, ValueError, AssertionError) as exc:
+            except (_escpos_error(), OSError, ValueError, AssertionError) as exc:
                 raise PrinterError(f"printer {self.describe()}: {_reason(exc)}") from exc
             finally:
                 if device is not None:
@@ -300,7 +302,7 @@ class TicketPrinter:
     def print_ticket(self, slip: TicketSlip) -> None:
         try:
             job = self.build_job(slip)
-        except (OSError, ValueError, escpos_errors.Error) as exc:
+        except (OSError, ValueError, _escpos_error()) as exc:
             raise PrinterError(f"could not prepare the ticket for printing: {exc}") from exc
         self.send(job)
 
@@ -309,6 +311,22 @@ class TicketPrinter:
         self.print_ticket(TicketSlip(
             office=self.office_name, number=1234, service="In thử — Printer test", issued_at=datetime.now(),
             people_ahead=0, wait_min=0, ticket_id="test-page", lang=lang))
+
+
+def warm_up() -> None:
+    """Import python-escpos and load the fonts ahead of the first ticket. escpos reads its
+    printer capability table at import (about half a second), so the kiosk does this on a
+    background thread after the home screen is up instead of at start."""
+    from escpos import printer  # noqa: F401
+
+    _font(30, True)
+    _font(30)
+
+
+def _escpos_error() -> type[Exception]:
+    from escpos.exceptions import Error
+
+    return Error
 
 
 def _reason(exc: Exception) -> str:

@@ -43,6 +43,7 @@ from kiosk.app.texts import tr
 from kiosk.app.widgets import AdminCorner, TapButton
 from kiosk.catalog import Catalog, CatalogError, Procedure, active_catalog_path, load_catalog
 from kiosk.printer import PrinterError, TicketPrinter, TicketSlip
+from kiosk.printer import warm_up as printer_warm_up
 from kiosk.search import SearchIndex
 from sync.config import Config
 
@@ -342,6 +343,9 @@ class KioskApp(App):
     def on_start(self):
         if self.office.kiosk.fullscreen:
             _window().show_cursor = False
+        # after the home screen is drawn, load the printer library off the UI thread
+        Clock.schedule_once(lambda _dt: threading.Thread(target=printer_warm_up, name="printer-warm-up",
+                                                         daemon=True).start(), 0.5)
 
     def on_stop(self):
         for event in (self._idle_event, self._home_event, self._clock_event):
