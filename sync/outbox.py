@@ -38,7 +38,7 @@ from sync.store import AtomicJSONStorage, StoreCorrupted, StoreWriteError, fsync
 
 __all__ = ["Outbox", "OutboxLocked", "OutboxWriteError", "StoreCorrupted", "SEGMENT_SIZE"]
 
-SEGMENT_SIZE = 200
+SEGMENT_SIZE = 100
 _TABLE = "records"
 
 
