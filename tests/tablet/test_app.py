@@ -233,3 +233,10 @@ def test_staff_enroll_the_tablet_in_its_settings_and_ratings_reach_the_central_s
         drive.screenshot("settings-enrolled")
     finally:
         central.close()
+
+
+def test_the_window_refuses_to_close_without_the_admin_pin(kivy_driver, tablet_config, tmp_path):
+    app = TabletApp(tablet_config(), tmp_path / "tablet")
+    drive = kivy_driver(app)
+    assert drive.window.dispatch("on_request_close") is True  # True = the close is refused
+    assert app.sm.current == IDLE

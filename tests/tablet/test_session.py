@@ -276,3 +276,16 @@ def test_a_rating_the_disk_refuses_is_not_thanked_and_turns_the_status_to_error(
     clock.advance(1)
     assert session.tap_level(3)  # space again: the same citizen's tap now counts
     assert session.state == THANKS and session.status() == PENDING and len(outbox) == 1
+
+
+def test_a_citizen_switching_language_is_recorded_and_the_next_citizen_starts_in_the_default(
+        tablet_config, outbox, clock):
+    session = make_session(tablet_config(thanks_s=1), outbox, clock)
+    session.ticket_finished(finished(), CLERK)
+    session.set_lang("en")
+    assert session.level_label(3) == "Very satisfied"
+    session.tap_level(3)
+    clock.advance(1.5)
+    session.tick()
+    assert session.state == IDLE and session.lang == "vi"
+    assert outbox.pending()[0]["lang"] == "en"
