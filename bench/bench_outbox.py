@@ -73,7 +73,7 @@ def main() -> None:
     tinydb_samples = 30 if args.quick else 60
     print("Durable append latency (milliseconds; fsync included for the outbox)")
     print(f"{'pending':>9} | {'outbox p50':>10} {'outbox p99':>10} | {'TinyDB p50':>10} {'TinyDB p99':>10} | {'ratio p50':>9}")
-    with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix="thuocdo-bench-") as tmp:
         for backlog in backlogs:
             ours = bench_outbox(backlog, samples, Path(tmp))
             stock = bench_tinydb(backlog, tinydb_samples, Path(tmp))
