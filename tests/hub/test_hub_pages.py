@@ -124,3 +124,39 @@ def test_the_display_shows_an_offline_marker_and_recovers_when_the_hub_restarts(
     wait(driver, lambda d: body(d, "online") == "1", timeout=20)
     wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, '#waiting b[data-service="kinh-te"]').text == "1")
     assert driver.find_element(By.ID, "offline").is_displayed() is False
+
+
+def test_the_console_marks_a_no_show_puts_it_back_transfers_and_pauses(hub, chromium):
+    first = hub.engine.issue("ho-tich")
+    hub.engine.issue("ho-tich")
+    driver = chromium
+    open_console(driver, hub, 1, "Nguyễn Văn An", "1111")
+    driver.find_element(By.ID, "btn-next").click()
+    wait(driver, lambda d: d.find_element(By.ID, "current-number").text == "1001")
+    driver.find_element(By.XPATH, "//button[contains(., 'Vắng mặt')]").click()
+    requeue = wait(driver, lambda d: d.find_elements(By.XPATH, "//ul[@id='no-shows']//button[.='Đưa lại vào hàng']"))
+    assert driver.find_element(By.ID, "current-number").text == "—"
+    assert "1001" in driver.find_element(By.ID, "no-shows").text
+    requeue[0].click()
+    wait(driver, lambda d: d.find_element(By.ID, "no-shows").text == "")
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, '#waiting b[data-service="ho-tich"]').text == "2")
+    driver.find_element(By.ID, "btn-next").click()
+    wait(driver, lambda d: d.find_element(By.ID, "current-number").text == "1001")  # its original place
+
+    driver.find_element(By.XPATH, "//button[contains(., 'Chuyển')]").click()
+    wait(driver, lambda d: d.find_element(By.ID, "transfer-dialog").is_displayed())
+    Select(driver.find_element(By.ID, "transfer-service")).select_by_visible_text("Chứng thực")
+    shot(driver, "console-transfer")
+    driver.find_element(By.ID, "transfer-ok").click()
+    wait(driver, lambda d: d.find_element(By.ID, "current-number").text == "—")
+    moved = hub.engine.ticket(first.id)
+    assert (moved.service_id, moved.status, moved.transfers) == ("chung-thuc", "waiting", 1)
+
+    driver.find_element(By.XPATH, "//button[contains(., 'Tạm nghỉ')]").click()
+    wait(driver, lambda d: d.find_element(By.ID, "paused-banner").is_displayed())
+    assert driver.find_element(By.ID, "btn-next").get_attribute("disabled") == "true"
+    assert "Tiếp tục" in driver.find_element(By.ID, "btn-pause").text
+    shot(driver, "console-paused")
+    driver.find_element(By.ID, "btn-pause").click()
+    wait(driver, lambda d: not d.find_element(By.ID, "paused-banner").is_displayed())
+    assert hub.engine.counter_view(1)["paused"] is False

@@ -112,8 +112,9 @@
       if (result && result.counter) {
         state.counters = state.counters.map((c) => (c.counter_id === counterId ? result.counter : c));
       }
-      if (action === "call-next") say(Hub.t("done_call") + " " + result.ticket.number);
-      if (action === "finish") say(Hub.t("done_finish") + " " + result.ticket.number);
+      const done = { "call-next": "done_call", finish: "done_finish", transfer: "done_transfer",
+                     "no-show": "done_no_show", requeue: "done_requeue" }[action];
+      if (done) say(Hub.t(done) + " " + result.ticket.number);
       if (action === "requeue" || action === "logout") await refresh(); else render();
     } catch (err) {
       sayError(err);
