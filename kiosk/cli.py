@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from kiosk.catalog_cli import add_catalog_commands
@@ -25,6 +26,8 @@ def _hub(cfg: Config, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Lobby kiosk and office hub of Thước Đo.")
     add_config_argument(parser)
+    parser.add_argument("--windowed", action="store_true", help="run the kiosk app in a window even if "
+                                                                "kiosk.fullscreen is set (demo, development)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("check-config", help="validate the configuration file and exit").set_defaults(func=_check_config)
     sub.add_parser("hub", help="run the office hub alone (queue API, clerk console, lobby display) "
@@ -41,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):  # plain `kiosk`: the touchscreen app with its hub
         from kiosk.app.run import run_kiosk
 
+        if args.windowed:
+            cfg = dataclasses.replace(cfg, kiosk=dataclasses.replace(cfg.kiosk, fullscreen=False))
         return run_kiosk(cfg)
     return args.func(cfg, args)
 
