@@ -34,6 +34,7 @@ next start without losing or doubling a snapshot.
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import json
 import logging
 import os
@@ -83,8 +84,8 @@ class Ticket:
     estimated_wait_min: float = 0.0
     counter_id: int | None = None
     clerk_id: str | None = None
-    called_at: str | None = None
-    served_at: str | None = None
+    called_at: str | None = None  # the latest call (a recall moves it)
+    served_at: str | None = None  # service is counted from the latest call: the hub has no "arrived" step
     finished_at: str | None = None
     no_show_at: str | None = None
     transfers: int = 0
@@ -577,7 +578,7 @@ class QueueEngine:
                 clerk = self.config.clerk(clerk_id) if isinstance(clerk_id, str) else None
             except KeyError:
                 clerk = None
-            if clerk is None or not isinstance(pin, str) or pin != clerk.pin:
+            if clerk is None or not isinstance(pin, str) or not hmac.compare_digest(pin.encode(), clerk.pin.encode()):
                 raise QueueError("unknown clerk or wrong PIN", "bad_login")
             events = []
             for cid, state in self._counters.items():
