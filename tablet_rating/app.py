@@ -23,7 +23,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, Screen
 from kivy.uix.togglebutton import ToggleButton
@@ -98,8 +98,6 @@ class IdleScreen(Screen):
 
 
 class PromptScreen(Screen):
-    faces = ObjectProperty(None)
-
     def build_faces(self, app: TabletApp) -> None:
         """One FaceButton per level (most satisfied on the left), labelled in the current language."""
         row = self.ids.faces
@@ -108,7 +106,7 @@ class PromptScreen(Screen):
         for index, level in enumerate(levels):
             rgb, curvature = face_style(index, len(levels))
             button = FaceButton(score=len(levels) - index, text=level.label.get(app.lang), rgb=list(rgb),
-                                curvature=curvature, satisfied=level.satisfied)
+                                curvature=curvature)
             button.bind(on_release=lambda b: app.tap_level(b.score))
             row.add_widget(button)
 
@@ -194,7 +192,7 @@ class SettingsScreen(Screen):
             button.bind(on_release=lambda b, v=value: setattr(self, prop, v))
             box.add_widget(button)
 
-    def collect(self, app: TabletApp) -> TabletSettings:
+    def collect(self) -> TabletSettings:
         return TabletSettings(counter_id=int(self.counter_id), hub_url=self.ids.hub_url.text.strip(),
                               mode=self.mode, lang=self.lang, clerk_id=self.clerk_id or None)
 
@@ -221,12 +219,12 @@ class TabletApp(App):
     show_lang_switch = BooleanProperty(True)
 
     def __init__(self, office: Config, device_dir: str | Path | None = None, *, counter_id: int | None = None,
-                 offline_fallback_s: float | None = None, hub_read_timeout_s: float = 30.0, **kwargs):
+                 offline_fallback_s: float | None = None, **kwargs):
         super().__init__(**kwargs)
         self.office = office  # not ``config``: that name is Kivy's own settings object
         self._device_dir = device_dir
         self._counter_id = counter_id
-        self._device_options = {"offline_fallback_s": offline_fallback_s, "hub_read_timeout_s": hub_read_timeout_s}
+        self._offline_fallback_s = offline_fallback_s  # tests shorten it; None = the session's default
         self.device: TabletDevice | None = None
         self.session: RatingSession | None = None
         self.admin_open = False
@@ -245,7 +243,7 @@ class TabletApp(App):
             root = self.user_data_dir if platform == "android" else None
             device_dir = device_dir_for(self.office, self._counter_id, root)
         self.device = TabletDevice(self.office, device_dir, counter_id=self._counter_id,
-                                   call_soon=self._call_soon, **self._device_options)
+                                   call_soon=self._call_soon, offline_fallback_s=self._offline_fallback_s)
         self.session = self.device.session
         self.office_name = self.office.office.name
         self.show_lang_switch = len(self.office.kiosk.languages) > 1
@@ -416,7 +414,7 @@ class TabletApp(App):
     def save_settings(self) -> None:
         screen = self.sm.get_screen("settings")
         try:
-            self.device.apply_settings(screen.collect(self))
+            self.device.apply_settings(screen.collect())
         except SettingsError as exc:
             screen.error = str(exc)
             return

@@ -46,13 +46,11 @@ class TabletDevice:
     """Outbox + settings + rating session + hub link of one tablet."""
 
     def __init__(self, config: Config, device_dir: str | Path, *, counter_id: int | None = None,
-                 call_soon: Callable[..., None] | None = None, offline_fallback_s: float | None = None,
-                 hub_read_timeout_s: float = 30.0):
+                 call_soon: Callable[..., None] | None = None, offline_fallback_s: float | None = None):
         self.config = config
         self.device_dir = Path(device_dir)
         self.device_dir.mkdir(parents=True, exist_ok=True)
         self.call_soon = call_soon or (lambda fn, *args: fn(*args))
-        self.hub_read_timeout_s = hub_read_timeout_s
         self.settings = TabletSettings.load(self.device_dir, config, counter_id)
         self.outbox = Outbox(self.device_dir / "outbox")
         extra = {"offline_fallback_s": offline_fallback_s} if offline_fallback_s is not None else {}
@@ -176,7 +174,7 @@ class TabletDevice:
         self.link = HubLink(self.settings.hub_url, counter.id, token=counter.token,
                             on_event=lambda name, data: self.call_soon(self._on_hub_event, name, data),
                             on_online=lambda online: self.call_soon(self.session.set_hub_online, online),
-                            photo_dir=self.device_dir / "photos", read_timeout_s=self.hub_read_timeout_s)
+                            photo_dir=self.device_dir / "photos")
         self.link.start()
 
     def _stop_link(self) -> None:

@@ -10,7 +10,7 @@ fails colour-blind citizens and the shape alone fails tired eyes.
 from __future__ import annotations
 
 from kivy.graphics import Color, Ellipse, Line
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
@@ -93,4 +93,3 @@ class FaceButton(ButtonBehavior, BoxLayout):
     text = StringProperty("")
     rgb = ListProperty([0.5, 0.5, 0.5])
     curvature = NumericProperty(0.0)
-    satisfied = BooleanProperty(True)

@@ -119,7 +119,6 @@ class RatingSession:
 
         self.state = IDLE
         self.clerk: Clerk | None = self._configured_clerk(clerk_id)
-        self.standalone_clerk_id = clerk_id
         self.paused = False
         self.ticket: Ticket | None = None
         self._ticket_clerk: Clerk | None = None
@@ -169,9 +168,6 @@ class RatingSession:
         if self.mode == LINKED and self.hub_online is False:
             return OFFLINE
         return PENDING if len(self.outbox) else SYNCED
-
-    def level_label(self, score: int) -> str:
-        return self.config.level_for_score(score).label.get(self.lang)
 
     def next_deadline(self) -> float | None:
         """Clock time at which ``tick()`` has something to do, or None."""
@@ -297,7 +293,6 @@ class RatingSession:
         self._close_open_prompt()
         changed_counter = counter_id != self.counter_id
         self.counter_id, self.mode, self.lang, self.default_lang = counter_id, mode, lang, lang
-        self.standalone_clerk_id = clerk_id
         if mode == STANDALONE or changed_counter:
             self.clerk = self._configured_clerk(clerk_id)
         self.ticket, self.score = None, None
