@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test bench setup system-deps lint clean
 
 demo: setup
-	$(PY) scripts/demo.py
+	$(PY) scripts/demo.py $(DEMO_ARGS)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
