@@ -1,6 +1,15 @@
-"""The lobby kiosk's touchscreen app (Kivy). Importing this package imports Kivy; the rest of
-``kiosk`` (queue, hub, catalog, search, printer) does not."""
+"""The lobby kiosk's touchscreen app (Kivy). The rest of ``kiosk`` (queue, hub, catalog,
+search, printer) does not import Kivy.
 
-from kiosk.app.app import KioskApp
+``KioskApp`` is loaded on first use, so ``kiosk.app.run`` can set Kivy up (no command-line
+parsing, fullscreen, one input provider) before Kivy is imported at all."""
 
 __all__ = ["KioskApp"]
+
+
+def __getattr__(name: str):
+    if name == "KioskApp":
+        from kiosk.app.app import KioskApp
+
+        return KioskApp
+    raise AttributeError(f"module 'kiosk.app' has no attribute {name!r}")
