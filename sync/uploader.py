@@ -337,23 +337,38 @@ class SyncStatus:
     next_attempt_at: float | None
     server_url: str
 
-    def lines(self) -> list[str]:
-        """The status in plain words, one fact per line."""
+    def lines(self, lang: str = "en") -> list[str]:
+        """The status in plain words, one fact per line, in Vietnamese (``vi``) or English.
+
+        Error details stay in English: they are for the IT staff who fix the cause.
+        """
+        t = _STATUS_WORDS["vi" if lang == "vi" else "en"]
         now = time.time()
-        out = [f"server: {self.server_url or '(none configured: records are kept on this device)'}",
-               f"pending records: {self.pending}"]
+        out = [f"{t['server']}: {self.server_url or t['no_server']}", f"{t['pending']}: {self.pending}"]
         if self.oldest_pending_age_s is not None:
-            out.append(f"oldest pending: {_age(self.oldest_pending_age_s)} old")
-        out.append("last successful upload: "
-                   + (f"{_iso(self.last_success_at)} ({_age(now - self.last_success_at)} ago)"
-                      if self.last_success_at else "never"))
+            out.append(f"{t['oldest']}: {_age(self.oldest_pending_age_s)}")
+        out.append(f"{t['last_ok']}: " + (f"{_iso(self.last_success_at)} ({_age(now - self.last_success_at)} {t['ago']})"
+                                          if self.last_success_at else t["never"]))
         if self.last_error:
-            out.append(f"last error: {self.last_error} (at {_iso(self.last_error_at)})")
+            out.append(f"{t['last_error']}: {self.last_error} ({_iso(self.last_error_at)})")
         if self.failures and self.next_attempt_at:
-            out.append(f"failed {self.failures} time(s) in a row; next attempt in "
-                       f"{_age(max(0.0, self.next_attempt_at - now))}")
-        out.append(f"quarantined (refused by the server, kept on this device): {self.quarantined}")
+            out.append(t["retry"].format(n=self.failures, wait=_age(max(0.0, self.next_attempt_at - now))))
+        out.append(f"{t['quarantined']}: {self.quarantined}")
         return out
+
+
+_STATUS_WORDS = {
+    "en": {"server": "server", "no_server": "(none configured: records are kept on this device)",
+           "pending": "pending records", "oldest": "oldest pending record waiting for",
+           "last_ok": "last successful upload", "ago": "ago", "never": "never", "last_error": "last error",
+           "retry": "failed {n} time(s) in a row; next attempt in {wait}",
+           "quarantined": "quarantined (refused by the server, kept on this device)"},
+    "vi": {"server": "máy chủ", "no_server": "(chưa cấu hình: dữ liệu được giữ trên thiết bị này)",
+           "pending": "bản ghi chờ gửi", "oldest": "bản ghi cũ nhất đã chờ",
+           "last_ok": "lần gửi thành công gần nhất", "ago": "trước", "never": "chưa bao giờ",
+           "last_error": "lỗi gần nhất", "retry": "lỗi {n} lần liên tiếp; thử lại sau {wait}",
+           "quarantined": "bị máy chủ từ chối (giữ lại trên thiết bị)"},
+}
 
 
 def _age(seconds: float) -> str:
@@ -401,8 +416,8 @@ class Uploader:
     """Uploads one outbox to the central server, in a background thread or on demand.
 
     ``start()`` runs the loop in a daemon thread; ``notify()`` wakes it after an append;
-    ``sync_once()`` makes one attempt now (used by ``sync-now`` and tests); ``status()``
-    reports what the device shows; ``stop()`` ends the thread.
+    ``drain()`` uploads everything now (``sync-now``); ``sync_once()`` sends one batch;
+    ``status()`` reports what the device shows; ``stop()`` ends the thread.
     """
 
     _active: ClassVar[dict[str, Uploader]] = {}  # one running uploader per outbox
@@ -451,9 +466,8 @@ class Uploader:
         state = {"failures": 0, "next_attempt_at": None, "last_success_at": None, "last_error": None,
                  "last_error_at": None, "last_contact_at": None}
         for key, value in read_state(self.device_dir).items():
-            if key == "failures" and isinstance(value, int) and value >= 0:
-                state[key] = value
-            elif key == "last_error" and isinstance(value, str):
+            if (key == "failures" and isinstance(value, int) and value >= 0) or \
+                    (key == "last_error" and isinstance(value, str)):
                 state[key] = value
             elif key in state and key not in ("failures", "last_error") and isinstance(value, (int, float)):
                 state[key] = float(value)

@@ -30,6 +30,7 @@ import struct
 import threading
 import time
 from collections import deque
+from typing import Self
 
 CAPTIVE_PAGE = (b"<!DOCTYPE html><html><head><title>Wi-Fi login</title></head><body>"
                 b"<h1>Dang nhap Wi-Fi</h1><form>Please log in to use the internet.</form></body></html>")
@@ -146,7 +147,7 @@ class FaultProxy:
             except OSError:
                 pass
 
-    def __enter__(self) -> FaultProxy:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

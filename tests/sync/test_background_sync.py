@@ -43,3 +43,5 @@ def test_an_enrolled_device_uploads_in_the_background_and_receives_its_office_co
     assert uploader.last_config_error is None
     status = uploader.status()
     assert status.pending == 0 and status.last_success_at and status.server_url == central_sqlite.url
+    vi = status.lines("vi")  # what the kiosk/tablet admin screen shows
+    assert "bản ghi chờ gửi: 0" in vi and any(line.startswith("lần gửi thành công gần nhất: 20") for line in vi)

@@ -36,8 +36,8 @@ def wait_until(condition, timeout_s: float = 90.0) -> None:
 
 
 def background_uploader(outbox, proxy, token, device_dir, rounds=None, **kwargs) -> Uploader:
-    kwargs = dict(dict(batch_size=25, timeouts=(1, 1), backoff_cap_s=0.3, interval_s=0.2, heartbeat_s=3600),
-                  **kwargs)
+    kwargs = {"batch_size": 25, "timeouts": (1, 1), "backoff_cap_s": 0.3, "interval_s": 0.2, "heartbeat_s": 3600,
+              **kwargs}
     return Uploader(outbox, server_url=proxy.url, token=token, device_dir=device_dir,
                     on_round=rounds.append if rounds is not None else None, **kwargs).start()
 
@@ -106,7 +106,7 @@ def test_an_uploader_killed_mid_batch_and_restarted_delivers_each_record_once(ce
                                       creds.token], env=env, cwd=ROOT_DIR, stdout=subprocess.PIPE)
             assert child.stdout.readline().strip() == b"started"
             seen = len(proxy.log)
-            wait_until(lambda: len(proxy.log) >= seen + 3 or child.poll() is not None)
+            wait_until(lambda seen=seen, child=child: len(proxy.log) >= seen + 3 or child.poll() is not None)
             time.sleep(0.05 * kill)
             child.send_signal(signal.SIGKILL)
             child.wait(10)
