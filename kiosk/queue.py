@@ -299,20 +299,23 @@ class QueueEngine:
         return unsubscribe
 
     def _commit(self, events: list[tuple[str, dict]]) -> None:
-        """Persist, hand records to the outbox, then tell listeners (lock held by caller)."""
+        """Persist, tell listeners, then write the archive and the outbox (lock held by caller).
+
+        Listeners hear of the change as soon as it is saved: the archive lines and outbox
+        records are already safe inside the saved state, so screens need not wait for them."""
         stamped = []
         for kind, data in events:
             self._event_seq += 1
             stamped.append({"type": kind, "data": data, "seq": self._event_seq})
         self._save()
-        self._flush_archive()
-        self._flush_unsent()
         for event in stamped:
             for listener in list(self._listeners):
                 try:
                     listener(event)
                 except Exception:  # noqa: BLE001 — the change is saved; a broken screen must not undo a click
                     _log.exception("queue listener %r failed on a %s event", listener, event["type"])
+        self._flush_archive()
+        self._flush_unsent()
 
     # -- views ---------------------------------------------------------------------------
 
