@@ -198,6 +198,19 @@ def test_tickets_issued_in_process_by_the_kiosk_reach_the_stream_too(hub):
         reader.close()
 
 
+def test_a_closed_event_stream_is_forgotten_by_the_hub(hub):
+    readers = [EventReader(hub.base_url) for _ in range(3)]
+    for reader in readers:
+        reader.next("state")
+    assert hub.broadcaster.client_count == 3
+    for reader in readers:
+        reader.close()
+    deadline = time.monotonic() + 10
+    while hub.broadcaster.client_count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hub.broadcaster.client_count == 0
+
+
 def _rms(wav_bytes: bytes) -> tuple[float, float]:
     with wave.open(io.BytesIO(wav_bytes)) as audio:
         frames = audio.readframes(audio.getnframes())
