@@ -43,7 +43,7 @@ def add_device_commands(subparsers, kind: str) -> None:
             # SUPPRESS: an absent option must not hide a --counter given before the command
             parser.add_argument("--counter", type=int, default=argparse.SUPPRESS, metavar="N",
                                 help="the counter whose tablet this is (default: tablet.counter_id)")
-        parser.set_defaults(func=lambda cfg, args: func(cfg, args, kind))
+        parser.set_defaults(func=lambda cfg, args: _checked(func, cfg, args, kind))
         return parser
 
     enroll = add("enroll", "enroll this device with the central server using a one-time code", _enroll)
@@ -53,6 +53,18 @@ def add_device_commands(subparsers, kind: str) -> None:
     add("sync-status", "show pending records, last upload and last error", _sync_status)
     export = add("export-pending", "write pending records to a file for `sync-server import-batch`", _export_pending)
     export.add_argument("--out", required=True, metavar="FILE", help="file to write (e.g. on a USB stick)")
+
+
+def _checked(func, cfg: Config, args, kind: str) -> int:
+    counter = getattr(args, "counter", None)
+    if kind == "tablet" and counter is not None:
+        try:
+            cfg.counter(counter)
+        except KeyError:
+            known = ", ".join(str(c.id) for c in cfg.counters)
+            print(f"error: --counter {counter}: no such counter in {cfg.source} (known: {known})", file=sys.stderr)
+            return 2
+    return func(cfg, args, kind)
 
 
 def _dir(cfg: Config, args, kind: str) -> Path:

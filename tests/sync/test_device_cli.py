@@ -97,3 +97,9 @@ def test_commands_refuse_politely_while_the_app_holds_the_outbox(config_file, tm
         holder.wait()
         holder.stdout.close()
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_tablet_command_for_a_counter_the_office_does_not_have_is_refused(config_file, tmp_path, capsys):
+    assert tablet(["--config", str(config_file), "sync-status", "--counter", "42"]) == 2
+    assert "no such counter" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "tablet-42").exists()
