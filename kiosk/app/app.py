@@ -341,8 +341,11 @@ class KioskApp(App):
         return root
 
     def on_start(self):
+        from kivy.logger import Logger
+
         if self.office.kiosk.fullscreen:
             _window().show_cursor = False
+        Logger.info(f"Kiosk: home screen shown ({len(self.catalog)} procedures, printer {self.printer.describe()})")
         # after the home screen is drawn, load the printer library off the UI thread
         Clock.schedule_once(lambda _dt: threading.Thread(target=printer_warm_up, name="printer-warm-up",
                                                          daemon=True).start(), 0.5)

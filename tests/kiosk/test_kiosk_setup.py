@@ -44,3 +44,42 @@ def test_keyboard_types_letters_tones_and_deletes():
     assert type_key("xyz ", "space") == "xyz "  # no double spaces
     assert type_key("abc", "back") == "ab" and type_key("abc", "clear") == ""
     assert type_key("", "á") == "" and type_key("bcd", "á") == "bcd"  # no vowel: nothing to put a tone on
+
+
+def test_plain_kiosk_command_starts_the_touchscreen_with_its_hub(xvfb, config_file, tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    text = config_file.read_text(encoding="utf-8").replace("port: 8700", f"port: {port}")
+    config_file.write_text(text.replace("fullscreen: true", "fullscreen: false"), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KIVY_HOME=str(tmp_path / "kivy"), DISPLAY=xvfb,
+               KIVY_LOG_MODE="KIVY")
+    env.pop("KIVY_NO_CONSOLELOG", None)
+    env.pop("KIVY_NO_ARGS", None)  # as on the kiosk PC: Kivy must not read our --config
+    log = tmp_path / "kiosk.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "--config", str(config_file)],
+                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline, state = time.monotonic() + 30, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/state", timeout=1) as reply:
+                    state = json.load(reply)
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert state is not None, log.read_text(errors="replace")[-3000:]
+        deadline = time.monotonic() + 30
+        while "home screen shown" not in log.read_text(errors="replace") and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.2)
+        assert "home screen shown" in log.read_text(errors="replace")
+        assert "Traceback" not in log.read_text(errors="replace")
+    finally:
+        proc.terminate()
+        proc.wait(10)
