@@ -33,8 +33,9 @@
       const hot = latest && c.current && latest.counter_id === c.counter_id && latest.ticket.id === c.current.id;
       let body;
       if (c.current) {
+        const notes = [c.current.priority ? Hub.t("priority") : null, c.paused ? Hub.t("paused") : null];
         body = [Hub.el("div", { class: "num" }, c.current.number),
-                c.current.priority ? Hub.el("div", { class: "prio" }, Hub.t("priority")) : null];
+                Hub.el("div", { class: "prio" }, notes.filter(Boolean).join(" · "))];
       } else {
         const word = !c.clerk ? "closed" : c.paused ? "paused" : null;
         body = [Hub.el("div", { class: "state" }, word ? Hub.t(word) : "—")];
