@@ -291,3 +291,18 @@ def test_listeners_hear_each_change_with_its_counter(engine):
     assert finished["clerk"] == {"id": "nguyen-van-an", "name": "Nguyễn Văn An", "photo_url": None}
     assert [e["seq"] for e in heard] == sorted(e["seq"] for e in heard)
     json.dumps(engine.snapshot())  # the snapshot is JSON-able as it is
+
+
+def test_a_used_up_number_block_starts_again_skipping_numbers_still_in_the_queue(office_config, tmp_path, clock):
+    from sync.config import NumberBlock
+
+    services = [dataclasses.replace(office_config.services[0], numbers=NumberBlock(1001, 1003)),
+                *office_config.services[1:]]
+    engine = QueueEngine(dataclasses.replace(office_config, services=services), tmp_path / "q", clock=clock)
+    assert [engine.issue("ho-tich").number for _ in range(3)] == [1001, 1002, 1003]
+    open_counter(engine, 1, "nguyen-van-an")
+    engine.call_next(1)
+    engine.finish(1)  # 1001 is free again
+    assert engine.issue("ho-tich").number == 1001
+    with pytest.raises(QueueError, match="every number of service 'ho-tich' is in use"):
+        engine.issue("ho-tich")
