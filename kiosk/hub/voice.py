@@ -101,12 +101,17 @@ def chime(rate: int = RATE) -> bytes:
 
 
 class Announcer:
-    """Makes and caches announcement WAV files in ``cache_dir`` (one per sentence)."""
+    """Makes and caches announcement WAV files in ``cache_dir`` (one per sentence).
 
-    def __init__(self, cache_dir: Path, mode: str = "whole", speed_wpm: int = 135):
+    A call is played within seconds of being made, so only the ``keep_files`` newest files
+    are kept (about 300 KB each): a busy office calls 2,000 numbers a day, and the cache
+    must not fill the disk over the months."""
+
+    def __init__(self, cache_dir: Path, mode: str = "whole", speed_wpm: int = 135, keep_files: int = 200):
         self.cache_dir = Path(cache_dir)
         self.mode = mode
         self.speed_wpm = speed_wpm
+        self.keep_files = keep_files
         self._lock = threading.Lock()
 
     def path_for(self, number: int, counter_id: int) -> Path:
@@ -120,7 +125,14 @@ class Announcer:
             if not path.exists():
                 self.cache_dir.mkdir(parents=True, exist_ok=True)
                 write_atomically(path, self._render(text))
+                self._prune(keep=path)
         return path
+
+    def _prune(self, keep: Path) -> None:
+        files = sorted(self.cache_dir.glob("*.wav"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[self.keep_files:]:
+            if old != keep:
+                old.unlink(missing_ok=True)
 
     def _render(self, text: str) -> bytes:
         exe = shutil.which("espeak-ng")

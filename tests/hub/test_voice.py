@@ -45,3 +45,9 @@ def test_the_chime_is_audible_and_the_digit_reading_makes_its_own_file(tmp_path)
         frames = audio.readframes(audio.getnframes())
         seconds = audio.getnframes() / audio.getframerate()
     assert seconds > 3 and _rms(frames) > 0.02
+
+
+def test_the_voice_cache_keeps_only_the_newest_calls(tmp_path):
+    announcer = Announcer(tmp_path, "digits", keep_files=2)
+    paths = [announcer.path_for(number, 1) for number in (1001, 1002, 1003)]
+    assert sorted(tmp_path.glob("*.wav")) == sorted(paths[1:])
