@@ -15,8 +15,9 @@ How memory stays flat for a million rows:
   small dictionaries (``labels.Names``); the rating query joins nothing;
 * rows come from a server-side cursor (``yield_per``) a few thousand at a time;
 * CSV is produced as a generator of byte chunks straight into the HTTP response;
-* XLSX is written by xlsxwriter in ``constant_memory`` mode (each row is flushed to disk as
-  soon as it is complete) into a temporary file, which is then streamed and deleted.
+* XLSX is written row by row into a deflate stream inside a temporary zip file by our small
+  streaming writer (``xlsx.py``; xlsxwriter's constant-memory mode works too but needs ~270 s
+  for a million rows, over the 120 s budget), then the file is streamed and deleted.
 
 Safety: a text cell that starts with ``= + - @`` (or a tab / carriage return) is prefixed with
 ``'`` so spreadsheet programs show it as text instead of running it as a formula (CSV/formula
@@ -30,8 +31,6 @@ trace.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -47,19 +46,20 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from starlette.background import BackgroundTask
 
+from sync.config import OFFICIAL_REASONS
 from sync.server.auth import Principal, current_admin
 from sync.server.errors import ApiError
 from sync.server.labels import Names
 from sync.server.models import ExportAudit, Rating
 from sync.server.stats import Scope
+from sync.server.xlsx import StreamingXlsx
 
-__all__ = ["COLUMNS", "ExportRequest", "escape_cell", "parse_request", "rating_rows", "csv_chunks",
+__all__ = ["COLUMNS", "ExportRequest", "escape_cell", "parse_request", "rating_rows", "csv_chunks", "csv_export",
            "write_xlsx", "export_to_file", "audit_start", "audit_finish", "add_export_arguments",
-           "run_export_command", "router", "MAX_XLSX_ROWS"]
+           "run_export_command", "router"]
 
 FORMATS = ("csv", "xlsx")
 YIELD_PER = 5000
-MAX_XLSX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 # (key, Vietnamese header, English header, kind, XLSX width)
@@ -182,83 +182,210 @@ def _statement(req: ExportRequest, office_ids: list[str] | None):
 
 def rating_rows(engine: Engine, req: ExportRequest, office_ids: list[str] | None) -> Iterator[tuple]:
     """The export's rows as typed Python values in ``COLUMNS`` order, read in chunks from a
-    server-side cursor. Times are converted to each office's time zone (naive local values)."""
+    server-side cursor. Times are converted to each office's time zone (naive local values).
+
+    Per-row work is kept small because it runs a million times: every name is looked up once
+    per distinct (office, counter, clerk, service) and kept in a dictionary, and so are level
+    words and reason words."""
     lang = req.lang
     with engine.connect() as conn:
         names = Names.load(conn)
-        zones: dict[str, ZoneInfo] = {}
-        office_names: dict[str, str] = {}
+        zones: dict[str, tuple[ZoneInfo, str]] = {}
+        where: dict[tuple, tuple] = {}
+        levels: dict[tuple, str] = {}
         reason_text: dict[tuple[str, str], str] = {}
+        devices: dict[str, str] = {}
         result = conn.execution_options(yield_per=YIELD_PER).execute(_statement(req, office_ids))
         for (rid, office_id, created_at, counter_id, clerk_id, service_id, ticket_number, scale, score,
              satisfied, reasons, comment, misuse, device_id, received_at) in result:
-            tz = zones.get(office_id)
-            if tz is None:
-                tz = zones[office_id] = ZoneInfo(names.timezone(office_id))
-                office_names[office_id] = names.office(office_id)
-            local = created_at.astimezone(tz)
-            level = names.level(office_id, scale, score)
-            reasons_key = (office_id, reasons)
-            words = reason_text.get(reasons_key)
+            zone = zones.get(office_id)
+            if zone is None:
+                zone = zones[office_id] = (ZoneInfo(names.timezone(office_id)), names.office(office_id))
+            key = (office_id, counter_id, clerk_id, service_id)
+            place = where.get(key)
+            if place is None:
+                place = where[key] = (names.counter(office_id, counter_id, lang), clerk_id or "",
+                                      names.clerk(office_id, clerk_id), names.service(office_id, service_id, lang))
+            level_key = (office_id, scale, score)
+            words = levels.get(level_key)
             if words is None:
+                level = names.level(office_id, scale, score)
+                words = levels[level_key] = level.label(lang) if level else ""
+            reasons_key = (office_id, reasons)
+            why = reason_text.get(reasons_key)
+            if why is None:
                 try:
                     codes = json.loads(reasons or "[]")
                 except ValueError:
                     codes = [reasons]
-                words = "; ".join(names.reason(office_id, str(c), lang) for c in codes)
-                reason_text[reasons_key] = words
-            yield (rid, local.date(), local.time().replace(microsecond=0, tzinfo=None),
-                   office_names[office_id], names.counter(office_id, counter_id, lang), clerk_id or "",
-                   names.clerk(office_id, clerk_id), names.service(office_id, service_id, lang), ticket_number,
-                   score, level.label(lang) if level else "", satisfied, words, comment or "", bool(misuse),
-                   names.device(device_id),
-                   received_at.astimezone(tz).replace(tzinfo=None, microsecond=0))
+                why = reason_text[reasons_key] = "; ".join(names.reason(office_id, str(c), lang) for c in codes)
+            device = devices.get(device_id)
+            if device is None:
+                device = devices[device_id] = names.device(device_id)
+            local = created_at.astimezone(zone[0])
+            yield (rid, local.date(), local.time().replace(microsecond=0, tzinfo=None), zone[1], *place,
+                   ticket_number, score, words, satisfied, why, comment or "", bool(misuse), device,
+                   received_at.astimezone(zone[0]).replace(tzinfo=None, microsecond=0))
 
 
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def _csv_value(value, yes_no: tuple[str, str]):
-    if value is None:
-        return ""
-    if value is True:
-        return yes_no[0]
-    if value is False:
-        return yes_no[1]
-    if isinstance(value, str):
-        return escape_cell(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
+def _csv_field(value: str) -> str:
+    """One CSV field: formula-escaped, quoted when it holds a comma, quote or line break."""
+    value = escape_cell(value)
+    if any(ch in value for ch in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
     return value
 
 
 def csv_chunks(rows: Iterator[tuple], lang: str = "vi", counter: list | None = None,
                chunk_rows: int = 2000) -> Iterator[bytes]:
     """CSV as UTF-8 byte chunks, starting with a BOM (so Excel reads Vietnamese correctly).
-    ``counter[0]`` is kept at the number of data rows written so far."""
-    yes_no = _YES_NO[lang]
-    header = [c[2] if lang == "en" else c[1] for c in COLUMNS]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    yield "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
-    pending = 0
-    for row in rows:
-        writer.writerow([_csv_value(v, yes_no) for v in row])
-        pending += 1
-        if pending == chunk_rows:
+    ``counter[0]`` is kept at the number of data rows written so far.
+
+    Each row is formatted by hand rather than with ``csv.writer`` (3× faster on a million
+    rows); text that repeats (names, levels, reasons) is escaped and quoted once and cached.
+    The output is standard CSV with LF line ends — byte for byte what PostgreSQL's ``COPY …
+    CSV`` writes in ``csv_export``, so both databases give the same file."""
+    yes, no = _YES_NO[lang]
+    header = ",".join(_csv_field(c[2] if lang == "en" else c[1]) for c in COLUMNS)
+    yield ("\ufeff" + header + "\n").encode("utf-8")
+    cache: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        field = cache.get(value)
+        if field is None:
+            field = _csv_field(value)
+            if len(cache) < 50_000:
+                cache[value] = field
+        return field
+
+    lines: list[str] = []
+    for (rid, day, clock, office, counter_name, clerk_id, clerk, service, ticket, score, level, satisfied, reasons,
+         comment, misuse, device, received) in rows:
+        lines.append(",".join((
+            rid, day.isoformat(), clock.isoformat(), text(office), text(counter_name), text(clerk_id), text(clerk),
+            text(service), "" if ticket is None else str(ticket), "" if score is None else str(score), text(level),
+            "" if satisfied is None else (yes if satisfied else no), text(reasons),
+            _csv_field(comment) if comment else "", yes if misuse else no, text(device),
+            "" if received is None else received.isoformat(sep=" "))))
+        if len(lines) == chunk_rows:
             if counter is not None:
-                counter[0] += pending
-            pending = 0
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    if counter is not None:
-        counter[0] += pending
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")
+                counter[0] += len(lines)
+            lines.append("")
+            yield "\n".join(lines).encode("utf-8")
+            lines.clear()
+    if lines:
+        if counter is not None:
+            counter[0] += len(lines)
+        lines.append("")
+        yield "\n".join(lines).encode("utf-8")
+
+
+def csv_export(engine: Engine, req: ExportRequest, office_ids: list[str] | None,
+               counter: list) -> Iterator[bytes]:
+    """The CSV export as byte chunks, from the fastest path the database offers."""
+    if engine.dialect.name == "postgresql":
+        return _pg_csv_chunks(engine, req, office_ids, counter)
+    return csv_chunks(rating_rows(engine, req, office_ids), req.lang, counter)
+
+
+def _sql_text(expr: str) -> str:
+    """SQL for a text cell as COPY should print it: formula-escaped, empty → NULL (COPY prints
+    NULL as an empty field and an empty string as ``""``)."""
+    return (f"NULLIF(CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
+            f"THEN chr(39) || {expr} ELSE {expr} END, '')")
+
+
+def _pg_words(names: Names, lang: str) -> dict[str, str]:
+    """Every word the export shows, keyed the way the SQL of ``_pg_csv_chunks`` looks it up."""
+    words: dict[str, str] = {}
+    for office_id, office in names.offices.items():
+        words[f"o|{office_id}"] = office.name
+        words[f"z|{office_id}"] = office.timezone
+        for scale in {3, 4, 5, len(office.levels)} - {0}:
+            for level in names.levels(office_id, scale):
+                words[f"l|{office_id}|{scale}|{level.score}"] = level.label(lang)
+        for code in office.reasons:
+            words[f"r|{office_id}|{code}"] = names.reason(office_id, code, lang)
+    for scale in (3, 4, 5):
+        for level in names.levels(None, scale):
+            words[f"l|*|{scale}|{level.score}"] = level.label(lang)
+    for reason in OFFICIAL_REASONS:
+        words[f"r|*|{reason.code}"] = reason.label.en if lang == "en" else reason.label.vi
+    for (office_id, counter_id), pair in names.counters.items():
+        words[f"c|{office_id}|{counter_id}"] = pair[1] if lang == "en" else pair[0]
+    for (office_id, clerk_id), name in names.clerks.items():
+        words[f"k|{office_id}|{clerk_id}"] = name
+    for (office_id, service_id), pair in names.services.items():
+        words[f"s|{office_id}|{service_id}"] = pair[1] if lang == "en" else pair[0]
+    for device_id, name in names.devices.items():
+        words[f"d|{device_id}"] = name
+    return words
+
+
+def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | None,
+                   counter: list) -> Iterator[bytes]:
+    """PostgreSQL: ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` formats the rows in the server and
+    streams them — a million rows in seconds, where merely turning rows into Python objects
+    costs ~8 µs each. Words come from ``Names`` as a JSON map parameter, so they are exactly
+    those of the Python path (tests compare both databases' files with the stored ratings)."""
+    lang = req.lang
+    with engine.connect() as conn:
+        words = _pg_words(Names.load(conn), lang)
+    yes, no = _YES_NO[lang]
+    counter_word = "Counter" if lang == "en" else "Quầy"
+    w = "%(w)s::jsonb"
+    zone = f"COALESCE({w} ->> ('z|' || r.office_id), 'Asia/Ho_Chi_Minh')"
+    reasons = (f"CASE WHEN r.reasons = '[]' THEN NULL ELSE (SELECT string_agg(COALESCE("
+               f"{w} ->> ('r|' || r.office_id || '|' || e.code), {w} ->> ('r|*|' || e.code), e.code), "
+               "'; ' ORDER BY e.n) FROM json_array_elements_text(r.reasons::json) WITH ORDINALITY AS e(code, n)) END")
+    columns = [
+        "r.id",
+        f"to_char(r.created_at AT TIME ZONE {zone}, 'YYYY-MM-DD')",
+        f"to_char(r.created_at AT TIME ZONE {zone}, 'HH24:MI:SS')",
+        _sql_text(f"COALESCE({w} ->> ('o|' || r.office_id), r.office_id)"),
+        _sql_text(f"COALESCE({w} ->> ('c|' || r.office_id || '|' || r.counter_id), '{counter_word} ' || r.counter_id)"),
+        _sql_text("COALESCE(r.clerk_id, '')"),
+        _sql_text(f"COALESCE({w} ->> ('k|' || r.office_id || '|' || r.clerk_id), r.clerk_id, '')"),
+        _sql_text(f"COALESCE({w} ->> ('s|' || r.office_id || '|' || r.service_id), r.service_id, '')"),
+        "r.ticket_number",
+        "r.score",
+        _sql_text(f"COALESCE({w} ->> ('l|' || r.office_id || '|' || r.scale || '|' || r.score), "
+                  f"{w} ->> ('l|*|' || r.scale || '|' || r.score), r.score::text, '')"),
+        f"CASE WHEN r.satisfied IS NULL THEN NULL WHEN r.satisfied THEN '{yes}' ELSE '{no}' END",
+        _sql_text(f"COALESCE({reasons}, '')"),
+        _sql_text("COALESCE(r.comment, '')"),
+        f"CASE WHEN r.misuse THEN '{yes}' ELSE '{no}' END",
+        _sql_text(f"COALESCE({w} ->> ('d|' || r.device_id), r.device_id)"),
+        f"to_char(r.received_at AT TIME ZONE {zone}, 'YYYY-MM-DD HH24:MI:SS')",
+    ]
+    conds = ["r.local_date >= %(date_from)s", "r.local_date <= %(date_to)s"]
+    params: dict = {"w": json.dumps(words, ensure_ascii=False), "date_from": req.date_from, "date_to": req.date_to}
+    if office_ids is not None:
+        conds.append("r.office_id = ANY(%(offices)s)")
+        params["offices"] = list(office_ids)
+    for column, value in (("counter_id", req.counter_id), ("clerk_id", req.clerk_id),
+                          ("service_id", req.service_id), ("score", req.score)):
+        if value is not None:
+            conds.append(f"r.{column} = %({column})s")
+            params[column] = value
+    sql = (f"COPY (SELECT {', '.join(columns)} FROM ratings r WHERE {' AND '.join(conds)} "
+           "ORDER BY r.created_at, r.id) TO STDOUT (FORMAT csv)")
+    header = ",".join(_csv_field(c[2] if lang == "en" else c[1]) for c in COLUMNS)
+    yield ("\ufeff" + header + "\n").encode("utf-8")
+    raw = engine.raw_connection()
+    try:
+        pg = raw.driver_connection
+        with pg.cursor() as cur:
+            with cur.copy(sql, params) as copy:
+                for data in copy:
+                    yield bytes(data)
+            counter[0] += max(cur.rowcount, 0)
+        pg.rollback()
+    finally:
+        raw.close()
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
@@ -267,62 +394,20 @@ def csv_chunks(rows: Iterator[tuple], lang: str = "vi", counter: list | None = N
 def write_xlsx(rows: Iterator[tuple], path: str | Path, lang: str = "vi", sheet_title: str | None = None) -> int:
     """Write an XLSX file of typed cells (dates as dates, numbers as numbers, booleans) with a
     bold frozen header, an autofilter and column widths; returns the number of data rows.
-    Past Excel's 1,048,576 rows per sheet the rows continue on a new sheet."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path), {
-        "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-        "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"})
-    header_fmt = workbook.add_format({"bold": True, "bg_color": "#DDE7F3", "border": 1, "text_wrap": True,
-                                      "valign": "top"})
-    formats = {"date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
-               "time": workbook.add_format({"num_format": "hh:mm:ss"}),
-               "datetime": workbook.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})}
-    title = sheet_title or ("Ratings" if lang == "en" else "Đánh giá")
-    kinds = [c[3] for c in COLUMNS]
-    headers = [c[2] if lang == "en" else c[1] for c in COLUMNS]
-    total = 0
-    sheet_no = 0
-
-    def new_sheet():
-        nonlocal sheet_no
-        sheet_no += 1
-        ws = workbook.add_worksheet(title if sheet_no == 1 else f"{title} ({sheet_no})")
-        for i, col in enumerate(COLUMNS):
-            ws.set_column(i, i, col[4])
-        ws.freeze_panes(1, 0)
-        ws.set_row(0, 30)
-        for i, text in enumerate(headers):
-            ws.write_string(0, i, text, header_fmt)
-        return ws
-
-    ws = new_sheet()
-    r = 0
-    try:
+    Past Excel's 1,048,576 rows per sheet the rows continue on a new sheet (``xlsx.py``)."""
+    text_columns = [i for i, c in enumerate(COLUMNS) if c[3] == "text"]
+    with StreamingXlsx(path) as book:
+        book.sheet(sheet_title or ("Ratings" if lang == "en" else "Đánh giá"),
+                   [c[2] if lang == "en" else c[1] for c in COLUMNS], [c[3] for c in COLUMNS], [c[4] for c in COLUMNS])
+        escaped: dict[str, str] = {}
         for row in rows:
-            r += 1
-            if r == MAX_XLSX_ROWS:
-                ws.autofilter(0, 0, r - 1, len(COLUMNS) - 1)
-                ws = new_sheet()
-                r = 1
-            for c, value in enumerate(row):
-                if value is None:
-                    continue
-                kind = kinds[c]
-                if kind == "text":
-                    if value:
-                        ws.write_string(r, c, escape_cell(value))
-                elif kind == "int":
-                    ws.write_number(r, c, value)
-                elif kind == "bool":
-                    ws.write_boolean(r, c, value)
-                else:
-                    ws.write_datetime(r, c, value, formats[kind])
-            total += 1
-        ws.autofilter(0, 0, max(r, 1), len(COLUMNS) - 1)
-    finally:
-        workbook.close()
-    return total
+            row = list(row)
+            for i in text_columns:
+                value = row[i]
+                if value and value[0] in _DANGEROUS:
+                    row[i] = escaped.get(value) or escaped.setdefault(value, escape_cell(value))
+            book.row(row)
+        return book.total_rows
 
 
 # --- audit --------------------------------------------------------------------------------------
@@ -355,7 +440,7 @@ def export_to_file(engine: Engine, req: ExportRequest, out: str | Path, username
         if req.format == "csv":
             counter = [0]
             with tmp:
-                for chunk in csv_chunks(rating_rows(engine, req, office_ids), req.lang, counter):
+                for chunk in csv_export(engine, req, office_ids, counter):
                     tmp.write(chunk)
                 tmp.flush()
                 os.fsync(tmp.fileno())
@@ -428,7 +513,7 @@ def stream_export(engine: Engine, principal: Principal, req: ExportRequest):
 
         def body():
             try:
-                yield from csv_chunks(rating_rows(engine, req, office_ids), req.lang, counter)
+                yield from csv_export(engine, req, office_ids, counter)
             finally:
                 audit_finish(engine, audit_id, counter[0])
 

@@ -27,13 +27,14 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import and_, false, func, select, true, tuple_
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import Connection
 
 from sync.server.models import Device, ExportAudit, Rating, Ticket
 
 __all__ = [
-    "Scope", "Tally", "tally_by", "rollup", "trend", "choose_granularity", "wilson_lower_bound",
+    "Scope", "Tally", "tally_by", "counts_by", "rollup", "trend", "choose_granularity", "wilson_lower_bound",
     "ranking", "reason_counts", "recent_comments", "percentile", "TimeStats", "ticket_stats",
     "TicketStats", "Ranked", "device_health", "stale", "audit_log", "share", "MIN_N_DEFAULT",
 ]
@@ -133,6 +134,23 @@ def tally_by(conn: Connection, scope: Scope, *dims: str, where: Iterable = ()) -
     return out
 
 
+def counts_by(conn: Connection, scope: Scope, *dims: str) -> dict[tuple, Tally]:
+    """Like ``tally_by`` but without per-level counts: one row per combination of ``dims``
+    with filtered counts, so a page needing several breakdowns (counter, clerk, service,
+    hour) gets them all from one scan and rolls them up with ``rollup``."""
+    cols = [getattr(Rating, d) for d in dims]
+    answered = and_(Rating.misuse == false(), Rating.score.is_not(None))
+    stmt = (select(*cols, func.count(), func.count().filter(Rating.misuse == true()),
+                   func.count().filter(and_(Rating.misuse == false(), Rating.score.is_(None))),
+                   func.count().filter(answered), func.count().filter(and_(answered, Rating.satisfied == true())))
+            .where(*scope.conditions(Rating)).group_by(*cols))
+    out: dict[tuple, Tally] = {}
+    for row in conn.execute(stmt):
+        total, misuse, unrated, rated, satisfied = row[len(dims):]
+        out[tuple(row[:len(dims)])] = Tally(total, misuse, unrated, rated, satisfied)
+    return out
+
+
 def rollup(tallies: dict[tuple, Tally], key: Callable[[tuple], Hashable]) -> dict:
     """Merge fine-grained tallies into coarser groups: ``rollup(t, lambda k: k[0])``."""
     out: dict = {}
@@ -220,7 +238,9 @@ def recent_comments(conn: Connection, scope: Scope, limit: int = 20) -> list:
                    Rating.reasons, Rating.comment)
             .where(*scope.conditions(Rating), Rating.comment.is_not(None), Rating.comment != "",
                    Rating.misuse == false())
-            .order_by(Rating.created_at.desc()).limit(limit))
+            # local_date first: walks the (office_id, local_date) / local_date index backwards
+            # and stops after ``limit`` comments instead of sorting every rating
+            .order_by(Rating.local_date.desc(), Rating.created_at.desc()).limit(limit))
     return list(conn.execute(stmt))
 
 
@@ -260,25 +280,37 @@ class TicketStats:
         return self.statuses["no_show"] / called if called else None
 
 
-def _time_stats(conn: Connection, scope: Scope, column, group) -> dict:
-    conds = [*scope.conditions(Ticket), column.is_not(None)]
-    keys = [] if group is None else [group]
-    out: dict = {}
-    if conn.dialect.name == "postgresql":
-        stmt = (select(*keys, func.count(), func.percentile_cont(0.5).within_group(column),
-                       func.percentile_cont(0.9).within_group(column)).where(*conds))
-        if keys:
-            stmt = stmt.group_by(*keys)
-        for row in conn.execute(stmt):
-            key = row[0] if keys else None
-            if row[-3]:
-                out[key] = TimeStats(row[-3], row[-2], row[-1])
-        return out
-    stmt = select(*keys, column).where(*conds).order_by(*keys, column)
-    values: dict = {}
-    for row in conn.execute(stmt):
-        values.setdefault(row[0] if keys else None, []).append(row[-1])
-    return {k: TimeStats(len(v), percentile(v, 0.5), percentile(v, 0.9)) for k, v in values.items()}
+def _time_stats_pg(conn: Connection, scope: Scope, result: "TicketStats") -> None:
+    """PostgreSQL: every percentile in one scan — ``GROUPING SETS`` over (all, service, hour),
+    both percentiles of a column from one sort (``percentile_cont(ARRAY[0.5, 0.9])``; NULL
+    times are ignored by the aggregate, and ``count(column)`` counts the non-NULL ones)."""
+    quantiles = array([0.5, 0.9])
+    stmt = (select(func.grouping(Ticket.service_id, Ticket.local_hour), Ticket.service_id, Ticket.local_hour,
+                   func.count(Ticket.wait_s), func.percentile_cont(quantiles).within_group(Ticket.wait_s),
+                   func.count(Ticket.service_s), func.percentile_cont(quantiles).within_group(Ticket.service_s))
+            .where(*scope.conditions(Ticket))
+            .group_by(func.grouping_sets(tuple_(), tuple_(Ticket.service_id), tuple_(Ticket.local_hour))))
+    for g, service_id, hour, n_wait, wait, n_service, service in conn.execute(stmt):
+        # grouping() bits: 2 = service_id aggregated away, 1 = local_hour aggregated away
+        key = ("all",) if g == 3 else ("service", service_id) if g == 1 else ("hour", hour)
+        if n_wait:
+            result.wait[key] = TimeStats(n_wait, wait[0], wait[1])
+        if n_service:
+            result.service[key] = TimeStats(n_service, service[0], service[1])
+
+
+def _time_stats_python(conn: Connection, scope: Scope, result: "TicketStats") -> None:
+    """Other databases (SQLite: one office's data): the same formula over the sorted values."""
+    for target, column in ((result.wait, Ticket.wait_s), (result.service, Ticket.service_s)):
+        for name, group in (("all", None), ("service", Ticket.service_id), ("hour", Ticket.local_hour)):
+            keys = [] if group is None else [group]
+            stmt = select(*keys, column).where(*scope.conditions(Ticket), column.is_not(None)).order_by(*keys, column)
+            values: dict = {}
+            for row in conn.execute(stmt):
+                values.setdefault(row[0] if keys else None, []).append(row[-1])
+            for key, v in values.items():
+                target[(name,) if group is None else (name, key)] = TimeStats(len(v), percentile(v, 0.5),
+                                                                              percentile(v, 0.9))
 
 
 def ticket_stats(conn: Connection, scope: Scope) -> TicketStats:
@@ -287,10 +319,10 @@ def ticket_stats(conn: Connection, scope: Scope) -> TicketStats:
     statuses = Bag(dict(conn.execute(select(Ticket.status, func.count()).where(*scope.conditions(Ticket))
                                      .group_by(Ticket.status)).all()))
     result = TicketStats(statuses, {}, {})
-    for target, column in ((result.wait, Ticket.wait_s), (result.service, Ticket.service_s)):
-        for name, group in (("all", None), ("service", Ticket.service_id), ("hour", Ticket.local_hour)):
-            for key, stats in _time_stats(conn, scope, column, group).items():
-                target[(name,) if group is None else (name, key)] = stats
+    if conn.dialect.name == "postgresql":
+        _time_stats_pg(conn, scope, result)
+    else:
+        _time_stats_python(conn, scope, result)
     return result
 
 

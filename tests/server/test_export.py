@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from sync.config import OFFICIAL_REASONS, STANDARD_LEVELS
 from sync.server import cli
-from sync.server.exports import COLUMNS, csv_chunks, escape_cell
+from sync.server import xlsx
+from sync.server.exports import COLUMNS, csv_chunks, csv_export, escape_cell, parse_request, rating_rows
 from sync.server.models import Device, ExportAudit, Rating
 from tests.server.dashkit import FROM, OFFICE_A, OFFICE_B, TO, TRICKY_COMMENTS, dash  # noqa: F401
 
@@ -175,7 +176,8 @@ def test_every_export_is_audited_with_who_what_and_how_many_rows(dash, tmp_path,
     assert audit[0].rows == len([r for r in stored.values() if r.office_id == OFFICE_A and r.counter_id == 2])
     assert json.loads(audit[0].filters)["counter_id"] == 2
     assert audit[1].rows == len([r for r in stored.values() if r.local_date.month == 7])
-    assert audit[2].rows == len(june_a) == openpyxl.load_workbook(out, read_only=True).active.max_row - 1
+    in_file = sum(1 for _ in openpyxl.load_workbook(out, read_only=True).active.iter_rows(min_row=2))
+    assert audit[2].rows == len(june_a) == in_file
     page = dash.login("tinh").get("/dashboard/exports").text
     assert "quanly-a" in page and "ratings.csv" in page
     assert "Nhật ký xuất dữ liệu" not in dash.login("quanly-a").get("/dashboard/exports").text
@@ -183,10 +185,39 @@ def test_every_export_is_audited_with_who_what_and_how_many_rows(dash, tmp_path,
 
 def test_the_csv_writer_streams_in_chunks_instead_of_building_the_file(dash):
     counter = [0]
-    rows = ((f"id-{i}", date(2025, 6, 1), None, "Đơn vị", "Quầy 1", "", "", "", i, 3, "Rất hài lòng", True, "",
+    rows = ((f"id-{i}", date(2025, 6, 1), time(9, 0), "Đơn vị", "Quầy 1", "", "", "", i, 3, "Rất hài lòng", True, "",
              "", False, "tablet", None) for i in range(10_000))
     chunks = csv_chunks(rows, "vi", counter, chunk_rows=1000)
     first = next(chunks)
     assert first.startswith(b"\xef\xbb\xbf") and counter[0] == 0  # header out before any row is read
     rest = list(chunks)
     assert len(rest) == 10 and counter[0] == 10_000
+
+
+def test_postgresql_copy_and_the_python_writer_produce_the_same_csv_bytes(dash):
+    engine = dash.app.state.db.engine
+    for lang in ("vi", "en"):
+        req = parse_request({"format": "csv", "from": FROM, "to": TO, "lang": lang})
+        fast = b"".join(csv_export(engine, req, None, [0]))
+        plain = b"".join(csv_chunks(rating_rows(engine, req, None), lang))
+        assert fast == plain
+    assert b"Very satisfied" in fast and b"Counter 4" in fast
+
+
+def test_an_xlsx_past_the_sheet_row_limit_continues_on_new_sheets(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 10)  # Excel's 1,048,576, shrunk to keep the test small
+    path = tmp_path / "many.xlsx"
+    with xlsx.StreamingXlsx(path) as book:
+        book.sheet("Đánh giá", ["n", "ngày", "chữ"], ["int", "date", "text"], [8, 12, 20])
+        for i in range(25):
+            book.row([i, date(2025, 6, 1), f"<dòng & {i}>"])
+        assert book.total_rows == 25
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["Đánh giá", "Đánh giá (2)", "Đánh giá (3)"]
+    values = []
+    for sheet in workbook:
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0] == ("n", "ngày", "chữ") and sheet.freeze_panes == "A2"
+        values += [r[0] for r in rows[1:]]
+        assert all(isinstance(r[1], datetime) for r in rows[1:]) and rows[1][2].startswith("<dòng & ")
+    assert values == list(range(25))

@@ -1,0 +1,246 @@
+"""Benchmark: rating exports of 1,000,000 ratings from PostgreSQL — CSV and XLSX time and peak memory.
+
+Creates a fresh PostgreSQL database ``thuocdo_bench_<random>`` (dropped afterwards unless
+``--keep``), registers 10 offices, and bulk-loads ratings (and as many tickets) spread over a
+year with ``COPY`` — directly, not through the ingest API, which has its own benchmark. Then it
+runs ``export_to_file`` (the code behind ``sync-server export`` and ``GET
+/api/v1/exports/ratings``) in a fresh child process per export and reports wall time, rows/s
+and the child's peak RSS. A one-day export is measured too: its peak RSS next to the full
+export's shows memory stays flat whatever the size. DESIGN.md §5 targets: CSV ≤ 20 s,
+XLSX ≤ 120 s for 1,000,000 ratings.
+
+    python bench/bench_exports.py            # 1,000,000 ratings
+    python bench/bench_exports.py --quick    # 20,000 ratings, to check it works
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); ``THUOCDO_BENCH_PG`` overrides the
+admin URL. ``bench_dashboard.py`` reuses ``seed`` from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+PG_ADMIN = os.environ.get("THUOCDO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+OFFICES = 10
+YEAR = 2025
+FROM, TO = f"{YEAR}-01-01", f"{YEAR}-12-31"
+TARGETS = {"csv": 20.0, "xlsx": 120.0}
+HANOI = timezone(timedelta(hours=7))
+REASONS = ['["cho-lau"]', '["thai-do"]', '["huong-dan", "di-lai"]', '["khac"]', '["cho-lau", "giai-quyet"]']
+COMMENTS = ["Cán bộ nhiệt tình, hướng dẫn rõ ràng", "Chờ hơi lâu", "=1+1 thử công thức",
+            "Phòng chờ nóng, cần thêm quạt", "Rất hài lòng với thái độ phục vụ"]
+
+
+def create_database() -> tuple[str, str]:
+    name = f"thuocdo_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    return name, f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def office_ids() -> list[str]:
+    return [f"bench-{i:02d}" for i in range(1, OFFICES + 1)]
+
+
+def seed(url: str, n: int, tickets: bool = True) -> dict:
+    """Migrate the database at ``url``, register ``OFFICES`` offices from the demo config and
+    COPY ``n`` ratings (and ``n`` tickets) into it; returns timings."""
+    from sync.config import load_config
+    from sync.server.db import Database
+    from sync.server.models import Device
+    from sync.server.offices import import_office
+
+    db = Database(url)
+    db.migrate()
+    template = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp, db.begin() as s:
+        for i, office in enumerate(office_ids(), start=1):
+            text = template.replace("id: phuong-ben-thanh", f"id: {office}").replace(
+                "UBND phường Bến Thành", f"UBND phường số {i}")
+            text = text.replace("catalog: assets/catalog/tthc.json", f"catalog: {ROOT / 'assets/catalog/tthc.json'}")
+            path = Path(tmp) / f"{office}.yaml"
+            path.write_text(text, encoding="utf-8")
+            import_office(s, load_config(path))
+            for kind in ("tablet", "hub"):
+                s.add(Device(id=f"{kind}-{office}", office_id=office, kind=kind, name=f"{kind} {office}",
+                             token_hash=uuid.uuid4().hex + uuid.uuid4().hex, enrolled_at=datetime.now(timezone.utc),
+                             last_seen_at=datetime.now(timezone.utc), pending=0, app_version="0.1.0",
+                             clock_skew_s=0.4))
+    db.dispose()
+    raw = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    started = time.perf_counter()
+    with psycopg.connect(raw) as conn:
+        with conn.cursor() as cur:
+            with cur.copy("COPY ratings (id, office_id, device_id, source_device_id, seq, created_at, local_date, "
+                          "local_hour, counter_id, clerk_id, ticket_id, ticket_number, service_id, score, scale, "
+                          "satisfied, reasons, comment, misuse, lang, received_at, content_hash) FROM STDIN") as copy:
+                for row in _rating_rows(n):
+                    copy.write_row(row)
+        conn.commit()
+        rated_s = time.perf_counter() - started
+        if tickets:
+            with conn.cursor() as cur:
+                with cur.copy("COPY tickets (ticket_id, office_id, version, number, service_id, priority, status, "
+                              "issued_at, called_at, served_at, finished_at, counter_id, clerk_id, transfers, "
+                              "recalls, wait_s, service_s, local_date, local_hour, received_at) FROM STDIN") as copy:
+                    for row in _ticket_rows(n):
+                        copy.write_row(row)
+            conn.commit()
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE ratings")
+        conn.execute("VACUUM ANALYZE tickets")
+    return {"ratings_s": rated_s, "total_s": time.perf_counter() - started}
+
+
+def _rating_rows(n: int):
+    rng = random.Random(2025)
+    offices = office_ids()
+    counters = {1: ["ho-tich"], 2: ["ho-tich", "chung-thuc"], 3: ["lao-dong-xa-hoi", "van-hoa-giao-duc"],
+                4: ["dat-dai-xay-dung", "kinh-te"]}
+    clerks = ["nguyen-van-an", "tran-thi-binh", "le-hoang-cuong", None]
+    start = datetime(YEAR, 1, 1, 7, 30, tzinfo=HANOI)
+    received = datetime.now(timezone.utc)
+    step = 365 * 86400 / n
+    for i in range(n):
+        office = offices[i % OFFICES]
+        counter = 1 + (i // OFFICES) % 4
+        # spread over the year in order, within office hours
+        day = int(i * step // 86400)
+        moment = start + timedelta(days=day, seconds=rng.randrange(0, 9 * 3600))
+        local = moment.astimezone(HANOI)
+        roll = rng.random()
+        misuse = roll < 0.02
+        score = None if (0.02 <= roll < 0.10) else (3 if roll < 0.62 else 2 if roll < 0.88 else 1)
+        satisfied = None if score is None else score >= 2
+        low = score == 1
+        yield (str(uuid.UUID(int=rng.getrandbits(128), version=4)), office, f"tablet-{office}", "tablet-local", i,
+               moment, local.date(), local.hour, counter, clerks[counter - 1] if rng.random() > 0.03 else None,
+               None, 1000 + i % 999, rng.choice(counters[counter]), score, 3, satisfied,
+               REASONS[i % len(REASONS)] if low else "[]",
+               COMMENTS[i % len(COMMENTS)] if (score is not None and rng.random() < 0.05) else None,
+               misuse, "vi", received, "0" * 64)
+
+
+def _ticket_rows(n: int):
+    rng = random.Random(7)
+    offices = office_ids()
+    services = ["ho-tich", "chung-thuc", "lao-dong-xa-hoi", "dat-dai-xay-dung", "kinh-te", "van-hoa-giao-duc"]
+    start = datetime(YEAR, 1, 1, 7, 30, tzinfo=HANOI)
+    received = datetime.now(timezone.utc)
+    step = 365 * 86400 / n
+    for i in range(n):
+        issued = start + timedelta(days=int(i * step // 86400), seconds=rng.randrange(0, 9 * 3600))
+        roll = rng.random()
+        status = "finished" if roll < 0.85 else "no_show" if roll < 0.95 else "transferred"
+        wait = rng.expovariate(1 / 900)
+        service = rng.expovariate(1 / 600) + 60 if status == "finished" else None
+        called = issued + timedelta(seconds=wait)
+        served = called + timedelta(seconds=20) if service else None
+        finished = served + timedelta(seconds=service) if service else None
+        local = issued.astimezone(HANOI)
+        yield (str(uuid.UUID(int=rng.getrandbits(128), version=4)), offices[i % OFFICES], 3, 1000 + i % 999,
+               services[i % 6], False, status, issued, called, served, finished, 1 + i % 4, "nguyen-van-an", 0, 0,
+               wait, service, local.date(), local.hour, received)
+
+
+def _child(args) -> int:
+    """One export in this (fresh) process; prints its figures as JSON."""
+    from sync.server.db import Database
+    from sync.server.exports import ExportRequest, export_to_file
+
+    db = Database(args.url)
+    req = ExportRequest(args.format, date.fromisoformat(args.date_from), date.fromisoformat(args.date_to))
+    started = time.perf_counter()
+    rows = export_to_file(db.engine, req, args.out, "bench")
+    elapsed = time.perf_counter() - started
+    db.dispose()
+    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "bytes": os.path.getsize(args.out)}))
+    return 0
+
+
+def run_export(url: str, fmt: str, date_from: str, date_to: str, out: str) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--child", "--url", url, "--format", fmt, "--from", date_from,
+                             "--to", date_to, "--out", out], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode:
+        raise RuntimeError(result.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 ratings instead of 1,000,000")
+    parser.add_argument("--rows", type=int, default=None, help="number of ratings (overrides --quick)")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--format", help=argparse.SUPPRESS)
+    parser.add_argument("--from", dest="date_from", help=argparse.SUPPRESS)
+    parser.add_argument("--to", dest="date_to", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return _child(args)
+    n = args.rows or (20_000 if args.quick else 1_000_000)
+    name, url = create_database()
+    try:
+        print(f"seeding {n:,} ratings and {n:,} tickets into PostgreSQL database {name} …", flush=True)
+        seeded = seed(url, n)
+        print(f"  COPY ratings: {seeded['ratings_s']:.1f} s ({n / seeded['ratings_s']:,.0f} rows/s); "
+              f"with tickets and VACUUM ANALYZE: {seeded['total_s']:.1f} s", flush=True)
+        rows = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for fmt in ("csv", "xlsx"):
+                for label, d_from, d_to in (("one day", "2025-06-02", "2025-06-02"), ("whole year", FROM, TO)):
+                    out = os.path.join(tmp, f"export.{fmt}")
+                    r = run_export(url, fmt, d_from, d_to, out)
+                    target = TARGETS[fmt] if label == "whole year" else None
+                    rows.append((fmt.upper(), label, r, target))
+                    print(f"  {fmt} {label}: {r['rows']:,} rows in {r['seconds']:.2f} s", flush=True)
+        print()
+        print(f"{'export':<6} {'range':<11} {'rows':>10} {'time s':>8} {'rows/s':>9} {'peak RSS MB':>12} "
+              f"{'file MB':>8} {'target':>9}")
+        ok = True
+        for fmt, label, r, target in rows:
+            verdict = ""
+            if target is not None:
+                scaled = target * r["rows"] / 1_000_000
+                passed = r["seconds"] <= max(scaled, 0.5) if n < 1_000_000 else r["seconds"] <= target
+                ok &= passed
+                verdict = f"≤{target:.0f} s {'OK' if passed else 'MISS'}"
+            print(f"{fmt:<6} {label:<11} {r['rows']:>10,} {r['seconds']:>8.2f} {r['rows'] / max(r['seconds'], 1e-9):>9,.0f} "
+                  f"{r['peak_rss_mb']:>12.0f} {r['bytes'] / 1e6:>8.1f} {verdict:>9}")
+        if n < 1_000_000:
+            print("(quick run: targets scaled to the row count; run without --quick for the 1,000,000-row figures)")
+        return 0 if ok else 1
+    finally:
+        if args.keep:
+            print(f"kept database {url}")
+        else:
+            drop_database(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
