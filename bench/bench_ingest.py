@@ -78,6 +78,7 @@ def client_run(args) -> dict:
     latencies = []
     while time.time() < start_at:
         time.sleep(0.001)
+    cpu0 = time.process_time()
     for body in bodies:
         t0 = time.perf_counter()
         answer = session.post(f"{base}/api/v1/batches", data=body, headers=headers, timeout=120)
@@ -87,7 +88,13 @@ def client_run(args) -> dict:
         answer.raise_for_status()
         for result in answer.json()["results"]:
             counts[result["status"]] += 1
-    return {"counts": counts, "latencies": latencies, "finished": time.time()}
+    return {"counts": counts, "latencies": latencies, "finished": time.time(), "cpu": time.process_time() - cpu0}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(database_url: str) -> tuple[subprocess.Popen, str]:
@@ -134,9 +141,16 @@ def main() -> int:
         tokens = [requests.post(f"{base}/api/v1/devices/enroll", json={"code": c}, timeout=10).json()["token"]
                   for c in codes]
         start_at = time.time() + 1.0
+        server_cpu0 = cpu_seconds(proc.pid)
+        load0 = os.getloadavg()[0]
         with multiprocessing.Pool(clients) as pool:
             outcomes = pool.map(client_run, [(base, tokens[i], prepared[i][0], start_at) for i in range(clients)])
         elapsed = max(o["finished"] for o in outcomes) - start_at
+        server_cpu = cpu_seconds(proc.pid) - server_cpu0
+        load = (load0 + os.getloadavg()[0]) / 2
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))]
+        pg_cpu = sum(cpu_seconds(pid) for pid in backends if Path(f"/proc/{pid}").exists())
         with db.session() as s:
             from sqlalchemy import func, select
 
@@ -157,6 +171,13 @@ def main() -> int:
     latencies = sorted(x for o in outcomes for x in o["latencies"])
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
     rate = counts["accepted"] / elapsed
+    client_cpu = sum(o["cpu"] for o in outcomes)
+    cores = os.cpu_count() or 1
+    per_k = {"server": server_cpu, "postgres": pg_cpu, "clients": client_cpu}
+    # The server is one process (its Python work runs on one core at a time), so an idle
+    # machine would be bound by the smaller of: all CPU shared over the cores, or the server's own.
+    projected = min(counts["accepted"] / ((server_cpu + pg_cpu + client_cpu) / cores),
+                    counts["accepted"] / server_cpu)
     rows = [
         ("clients (processes, one device each)", f"{clients}"),
         ("batches x records", f"{clients * batches} x {BATCH}"),
@@ -168,6 +189,10 @@ def main() -> int:
         ("new ratings stored", f"{rate:,.0f} ratings/s"),
         ("batch latency p50 / p95", f"{statistics.median(latencies) * 1000:.0f} / {p95 * 1000:.0f} ms"),
         ("target (DESIGN.md §5)", f"≥ {TARGET:,.0f} ratings/s: {'met' if rate >= TARGET else 'NOT met'}"),
+        ("machine load average during the run", f"{load:.1f} on {cores} cores (other work shares the CPU)"),
+        ("CPU per 1,000 new ratings", ", ".join(f"{k} {v * 1000 / counts['accepted'] * 1000:.0f} ms"
+                                               for k, v in per_k.items())),
+        ("if the cores were ours alone", f"{projected:,.0f} ratings/s (from the CPU time used; the server is one process)"),
     ]
     width = max(len(k) for k, _ in rows)
     print(f"\nCentral ingest into PostgreSQL over HTTP ({os.cpu_count()} cores)")
