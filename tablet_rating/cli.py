@@ -41,6 +41,7 @@ def _run_app(cfg: Config, args: argparse.Namespace) -> int:
     from kivy.config import Config as KivyConfig
 
     KivyConfig.set("kivy", "exit_on_escape", "0")
+    KivyConfig.set("graphics", "maxfps", "30")  # a still screen most of the day: spare the battery
     if cfg.kiosk.fullscreen and not args.windowed:
         KivyConfig.set("graphics", "fullscreen", "auto")
     from sync.outbox import OutboxLocked

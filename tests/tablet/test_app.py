@@ -136,6 +136,7 @@ def test_standalone_mode_rates_any_time_and_flags_rapid_repeats_as_misuse(kivy_d
     drive = kivy_driver(app)
     assert app.sm.current == PROMPT
     assert "Lê Hoàng Cường" in question(drive)
+    drive.screenshot("standalone-prompt")  # no photo configured: the initials stand in
     drive.tap(face(drive, 3))
     wait_for_screen(drive, app, PROMPT, timeout=4)
     drive.tap(face(drive, 2))
