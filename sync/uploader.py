@@ -776,5 +776,18 @@ def export_pending(outbox: Outbox, out: str | os.PathLike, *, office_id: str, de
     document = {"format": EXPORT_FORMAT, "office_id": office_id, "device_id": device_id,
                 "exported_at": records.now_iso(), "records": pending}
     target = Path(out)
-    write_atomically(target, json.dumps(document, ensure_ascii=False, indent=1).encode())
+    payload = json.dumps(document, ensure_ascii=False, indent=1).encode()
+    # Written to a temporary name, fsynced, then renamed: a stick pulled out too early leaves
+    # no half file under the final name. (No directory fsync: USB sticks are often FAT,
+    # where it is not supported; the file's own fsync is what matters.)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return len(pending)
