@@ -3,7 +3,9 @@
 Why: the kiosk searches as the citizen types, so every key press runs a query; DESIGN.md §5
 asks p99 ≤ 5 ms per query over 5,000 procedures, and issue #6 asks top-1 ≥ 90 % and
 top-3 ≥ 97 % on a set of realistic queries (tests/kiosk/search_queries.tsv), compared with a
-naive ranking by word overlap with the procedure name.
+naive ranking by word overlap with the procedure name. The search was tuned on that set, so
+a smaller held-out set (tests/kiosk/search_queries_holdout.tsv, never tuned on) is reported
+too.
 
 The 5,000-procedure catalog is generated from the shipped one (assets/catalog/tthc.json):
 each synthetic procedure is a real one with a new code, a real field, and its name extended
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import random
 import statistics
 import sys
@@ -31,6 +34,7 @@ from kiosk.search import SearchIndex
 from sync.text import words
 
 QUERIES = ROOT / "tests" / "kiosk" / "search_queries.tsv"
+HOLDOUT = ROOT / "tests" / "kiosk" / "search_queries_holdout.tsv"
 
 
 def read_queries(path: Path = QUERIES) -> list[tuple[str, str]]:
@@ -78,14 +82,17 @@ def accuracy(search, queries: list[tuple[str, str]]) -> tuple[float, float]:
     return 100.0 * top1 / len(queries), 100.0 * top3 / len(queries)
 
 
-def latency_ms(index: SearchIndex, queries: list[str], rounds: int) -> list[float]:
-    samples = []
+def timed(search, texts: list[str], rounds: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds per query (CPU time does not count waiting for a
+    processor, so it stays meaningful on a machine loaded by other programs)."""
+    wall, cpu = [], []
     for _ in range(rounds):
-        for query in queries:
-            start = time.perf_counter()
-            index.search(query, limit=20)
-            samples.append((time.perf_counter() - start) * 1000.0)
-    return samples
+        for text in texts:
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            search(text)
+            cpu.append((time.thread_time() - start_cpu) * 1000.0)
+            wall.append((time.perf_counter() - start) * 1000.0)
+    return wall, cpu
 
 
 def typing_prefixes(queries: list[str]) -> list[str]:
@@ -109,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     index = SearchIndex(real)
     ours = accuracy(lambda q: [h.procedure for h in index.search(q, limit=3)], queries)
     naive = accuracy(NaiveOverlap(real).search, queries)
+    holdout = read_queries(HOLDOUT)
+    held = accuracy(lambda q: [h.procedure for h in index.search(q, limit=3)], holdout)
+    held_naive = accuracy(NaiveOverlap(real).search, holdout)
 
     big = synthetic_catalog(real, args.size)
     start = time.perf_counter()
@@ -116,27 +126,25 @@ def main(argv: list[str] | None = None) -> int:
     build_ms = (time.perf_counter() - start) * 1000.0
     texts = [q for q, _ in queries]
     rounds = 2 if args.quick else 10
-    full = latency_ms(big_index, texts, rounds)
-    typing = []
-    for _ in range(1 if args.quick else 3):
-        for prefix in typing_prefixes(texts):
-            start = time.perf_counter()
-            big_index.search(prefix, limit=20, typing=True)
-            typing.append((time.perf_counter() - start) * 1000.0)
+    full, full_cpu = timed(lambda q: big_index.search(q, limit=20), texts, rounds)
+    typing, typing_cpu = timed(lambda q: big_index.search(q, limit=20, typing=True), typing_prefixes(texts),
+                               1 if args.quick else 3)
 
     print(f"Procedure search — {len(queries)} citizen queries (tests/kiosk/search_queries.tsv), "
-          f"{len(real)} real procedures; latency over {len(big)} procedures")
+          f"{len(real)} real procedures; latency over {len(big)} procedures; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'measure':<44}{'value':>12}  target")
     print(f"{'top-1 accuracy, kiosk search':<44}{ours[0]:>10.1f} %  ≥ 90 %")
     print(f"{'top-3 accuracy, kiosk search':<44}{ours[1]:>10.1f} %  ≥ 97 %")
     print(f"{'top-1 accuracy, naive word overlap':<44}{naive[0]:>10.1f} %")
     print(f"{'top-3 accuracy, naive word overlap':<44}{naive[1]:>10.1f} %")
+    print(f"{f'held-out set ({len(holdout)} queries) top-1 / top-3':<44}{held[0]:>6.0f} / {held[1]:.0f} %"
+          f"  (naive {held_naive[0]:.0f} / {held_naive[1]:.0f} %)")
     print(f"{'index build, 5,000 procedures':<44}{build_ms:>10.1f} ms")
-    print(f"{'query p50 (whole queries)':<44}{statistics.median(full):>10.3f} ms")
-    print(f"{'query p99 (whole queries)':<44}{pct(full, 99):>10.3f} ms  ≤ 5 ms")
-    print(f"{'query p50 (as you type, every prefix)':<44}{statistics.median(typing):>10.3f} ms")
-    print(f"{'query p99 (as you type, every prefix)':<44}{pct(typing, 99):>10.3f} ms  ≤ 5 ms")
-    print(f"{'query max (as you type)':<44}{max(typing):>10.3f} ms")
+    for label, wall, cpu in (("whole queries", full, full_cpu), ("as you type, every prefix", typing, typing_cpu)):
+        print(f"{f'query p50 ({label})':<44}{statistics.median(wall):>10.3f} ms   CPU {statistics.median(cpu):.3f} ms")
+        print(f"{f'query p99 ({label})':<44}{pct(wall, 99):>10.3f} ms   CPU {pct(cpu, 99):.3f} ms  target ≤ 5 ms")
+    print(f"{'query max (as you type)':<44}{max(typing):>10.3f} ms   CPU {max(typing_cpu):.3f} ms")
     return 0
 
 

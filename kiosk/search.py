@@ -34,6 +34,7 @@ Measured by ``bench/bench_search.py`` (latency over 5,000 procedures, top-1/top-
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import itertools
 import math
@@ -122,8 +123,11 @@ def _canonical(token: str) -> str:
     return token[:-1] + "i" if _Y_RE.match(token) else token
 
 
-def _tokens(text: str) -> list[str]:
-    return [_canonical(t) for t in _WORD_RE.findall(fold(text))]
+@functools.lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Folded, canonical words of ``text``; cached because catalogs repeat the same papers
+    ("Bản sao giấy khai sinh") and results across many procedures."""
+    return tuple(_canonical(t) for t in _WORD_RE.findall(fold(text)))
 
 
 _PAREN_RE = re.compile(r"\([^)]*\)?")
@@ -132,7 +136,7 @@ _PAREN_RE = re.compile(r"\([^)]*\)?")
 def _name_tokens(name: str) -> tuple[list[str], list[str]]:
     """The name's words outside parentheses (without a leading "Thủ tục") and the words in
     parentheses, which only qualify the name ("(cấp xã)", "(theo đề nghị của …)")."""
-    tokens = _tokens(_PAREN_RE.sub(" ", name))
+    tokens = list(_tokens(_PAREN_RE.sub(" ", name)))
     if tokens[:2] == ["thu", "tuc"] and len(tokens) > 2:
         tokens = tokens[2:]
     return tokens, [t for part in _PAREN_RE.findall(name) for t in _tokens(part)]
@@ -194,9 +198,9 @@ class SearchIndex:
             self._name_distinct.append(max(len(set(name)), 1))
             zones = ((_ZONE_BODY, [t for r in proc.results for t in _tokens(r)]
                       + [t for d in proc.documents for t in _tokens(d.name)]),
-                     (_ZONE_FIELD, _tokens(proc.field) + aside))
+                     (_ZONE_FIELD, [*_tokens(proc.field), *aside]))
             for weight, tokens in zones:
-                for token in tokens:
+                for token in set(tokens):
                     if postings[token].get(doc, 0.0) < weight:
                         postings[token][doc] = weight
             for position, token in enumerate(name):
