@@ -220,6 +220,8 @@ class Sync:
     interval_s: int = _help("Seconds between upload attempts when idle.", default=15)
     heartbeat_s: int = _help("Seconds between heartbeats when nothing is pending.", default=300)
     ca_bundle: str = _help("CA certificate file to trust for the server (empty: the system's).", default="")
+    proxy: str = _help("HTTP(S) proxy to reach the server through, e.g. http://proxy.so.gov.vn:3128 (empty: direct; "
+                       "proxy environment variables are ignored).", default="")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -578,6 +580,8 @@ def _check_rules(cfg: Config, problems: _Problems) -> None:
         problems.add("sync.batch_size", f"expected 1..1000, found {cfg.sync.batch_size}")
     if cfg.sync.server_url and not re.match(r"^https?://[^/\s]+", cfg.sync.server_url):
         problems.add("sync.server_url", f"expected an http(s):// address, found {cfg.sync.server_url!r}")
+    if cfg.sync.proxy and not re.match(r"^(https?|socks5h?)://[^/\s]+", cfg.sync.proxy):
+        problems.add("sync.proxy", f"expected a proxy address like http://host:3128, found {cfg.sync.proxy!r}")
     if cfg.sync.ca_bundle and not cfg.path(cfg.sync.ca_bundle).is_file():
         problems.add("sync.ca_bundle", f"file not found: {cfg.path(cfg.sync.ca_bundle)}")
     if cfg.server.secret_key and len(cfg.server.secret_key) < 32:
