@@ -4,6 +4,7 @@ never a 500 — and must not disturb what is already stored."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import schemathesis
@@ -22,7 +23,7 @@ def test_no_request_generated_from_the_openapi_schema_causes_a_server_error(clie
                                                "/api/v1/devices/config", "/api/v1/auth/token"}
     for operation in operations:
         @given(case=operation.as_strategy())
-        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=int(os.environ.get("THUOCDO_FUZZ_EXAMPLES", "15")), deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def explore(case):
             case.call_and_validate(headers=device["headers"], checks=[not_a_server_error])
 
