@@ -90,9 +90,10 @@ def _open_outbox(path: Path):
 def _enroll(cfg: Config, args, kind: str) -> int:
     from sync.enrollment import EnrollmentError, enroll
 
-    ca_bundle = str(cfg.path(cfg.sync.ca_bundle)) if cfg.sync.ca_bundle else None
+    from sync.uploader import session_for
+
     try:
-        creds = enroll(args.server, args.code, _dir(cfg, args, kind), ca_bundle=ca_bundle)
+        creds = enroll(args.server, args.code, _dir(cfg, args, kind), session=session_for(cfg))
     except EnrollmentError as exc:
         return _err(str(exc))
     print(f"enrolled: device {creds.device_id} of office {creds.office_id} at {creds.server_url}")
@@ -119,7 +120,7 @@ def _credentials(path: Path):
 
 
 def _sync_now(cfg: Config, args, kind: str) -> int:
-    from sync.uploader import Uploader
+    from sync.uploader import Uploader, session_for
 
     path = _dir(cfg, args, kind)
     creds = _credentials(path)
@@ -130,9 +131,8 @@ def _sync_now(cfg: Config, args, kind: str) -> int:
         return 1
     with outbox:
         server_url = cfg.sync.server_url or creds.server_url
-        ca_bundle = cfg.path(cfg.sync.ca_bundle) if cfg.sync.ca_bundle else None
         uploader = Uploader(outbox, server_url=server_url, token=creds.token, device_dir=path,
-                            batch_size=cfg.sync.batch_size, ca_bundle=ca_bundle)
+                            batch_size=cfg.sync.batch_size, session=session_for(cfg))
         before = len(outbox)
         print(f"{before} record(s) pending; uploading to {server_url}")
         rounds = uploader.drain() if before else [uploader.sync_once(heartbeat=True)]

@@ -68,6 +68,7 @@ __all__ = [
     "check_acknowledgement",
     "export_pending",
     "make_session",
+    "session_for",
     "read_state",
     "start_background_sync",
 ]
@@ -97,19 +98,26 @@ def app_version() -> str:
         return "0+unknown"
 
 
-def make_session(ca_bundle: str | os.PathLike | None = None) -> requests.Session:
+def make_session(ca_bundle: str | os.PathLike | None = None, proxy: str | None = None) -> requests.Session:
     """The one way a device talks to the centre: environment proxies and CA variables ignored.
 
     ``trust_env = False`` stops ``HTTP(S)_PROXY``, ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``
-    and ``.netrc`` from changing where the records go or which certificates are trusted.
+    and ``.netrc`` from changing where the records go or which certificates are trusted; a
+    proxy is used only when ``sync.proxy`` names one.
     """
     session = requests.Session()
     session.trust_env = False
-    session.proxies = {}
+    session.proxies = {"http": proxy, "https": proxy} if proxy else {}
     session.verify = str(ca_bundle) if ca_bundle else True
     session.headers["User-Agent"] = f"thuocdo-device/{app_version()}"
     session.headers["Accept"] = "application/json"
     return session
+
+
+def session_for(config) -> requests.Session:
+    """``make_session`` with the office config's ``sync.ca_bundle`` and ``sync.proxy``."""
+    ca_bundle = config.path(config.sync.ca_bundle) if config.sync.ca_bundle else None
+    return make_session(ca_bundle, config.sync.proxy or None)
 
 
 def backoff_delay(failures: int, rng: Callable[[], float] = random.random,
@@ -753,8 +761,7 @@ def start_background_sync(config, outbox: Outbox, data_path: str | os.PathLike, 
     if credentials is None:
         log.warning("uploads are off: this device is not enrolled (run `enroll --server URL --code CODE`)")
         return None
-    ca_bundle = config.path(config.sync.ca_bundle) if config.sync.ca_bundle else None
-    session = make_session(ca_bundle)
+    session = session_for(config)
     puller = ConfigPuller(config.sync.server_url, credentials.token, data_path, session=session)
     uploader = Uploader(outbox, server_url=config.sync.server_url, token=credentials.token, device_dir=data_path,
                         batch_size=config.sync.batch_size, interval_s=config.sync.interval_s,

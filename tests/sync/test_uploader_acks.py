@@ -317,3 +317,24 @@ def test_a_damaged_or_far_future_schedule_does_not_park_the_uploader(outbox, pee
     state_file.write_text(json.dumps({"failures": "x", "next_attempt_at": time.time() + 365 * 86400}))
     status = make_uploader(outbox, peer, tmp_path).status()
     assert status.failures == 0 and status.next_attempt_at <= time.time() + 3600
+
+
+def test_a_proxy_is_used_only_when_the_config_names_one(outbox, peer, office_config, tmp_path):
+    import dataclasses
+
+    from sync.uploader import session_for
+
+    paths = []
+    ideal = peer.ideal_reply
+
+    def reply(method, path, body, headers):
+        paths.append(path)
+        return ideal(method, path, body, headers)
+
+    peer.reply = reply
+    append_ratings(outbox, 2)
+    cfg = dataclasses.replace(office_config, sync=dataclasses.replace(office_config.sync, proxy=peer.url))
+    uploader = Uploader(outbox, server_url="http://central.invalid", token="t", device_dir=tmp_path / "device",
+                        timeouts=(2, 5), session=session_for(cfg))
+    assert uploader.sync_once().ok and len(outbox) == 0
+    assert paths == ["http://central.invalid/api/v1/batches"]  # the proxy got the absolute address
