@@ -96,6 +96,24 @@ class SSEClient(threading.Thread):
                         self.push_ms.append((time.time() - called_at) * 1000)
 
 
+def check_records(config_path: Path) -> str:
+    """After the day: the hub's outbox must hold exactly one record per ticket version."""
+    from kiosk.queue import QueueEngine
+    from sync.config import load_config
+    from sync.outbox import Outbox
+
+    config = load_config(config_path)
+    with Outbox(config.data_path / "outbox") as outbox:
+        engine = QueueEngine(config, config.data_path / "queue", outbox=outbox)
+        day = engine.snapshot()["day"]
+        latest = {t["id"]: t["version"] for t in engine.archived(day)}
+        latest.update({t.id: t.version for t in engine.tickets()})
+        engine.close()
+        found = sorted((r["ticket_id"], r["version"]) for r in outbox.pending())
+    expected = sorted((tid, v) for tid, top in latest.items() for v in range(1, top + 1))
+    return "yes" if found == expected else f"NO ({len(found)} records, {len(expected)} versions)"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="200 tickets instead of 2,000")
@@ -202,6 +220,7 @@ def main() -> int:
     finally:
         hub.terminate()
         hub.wait(15)
+    records_ok = check_records(config)
 
     delays = [(reader.arrivals[tid] - sent) * 1000 for reader in readers
               for tid, sent in call_sent.items() if tid in reader.arrivals]
@@ -226,10 +245,11 @@ def main() -> int:
     print(f"{'SSE hub call time -> client':<34}{len(pushes):>7}{percentile(pushes, 50):>10.1f}"
           f"{percentile(pushes, 99):>10.1f}{max(pushes):>10.1f}")
     print(f"finished {state['totals']['finished']}, no-shows {state['totals']['no_show']}, "
-          f"still waiting {len(state['waiting'])}; SSE events missed: {missing}; server errors: {len(errors)}")
+          f"still waiting {len(state['waiting'])}; SSE events missed: {missing}; server errors: {len(errors)}; "
+          f"outbox holds one record per ticket version: {records_ok}")
     for line in errors[:5]:
         print("  " + line)
-    return 1 if errors or missing else 0
+    return 1 if errors or missing or records_ok != "yes" else 0
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ next start without losing or doubling a snapshot.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hmac
 import json
@@ -138,6 +139,7 @@ class QueueEngine:
         self._tz = ZoneInfo(config.office.timezone)
         self._clock = clock or (lambda: datetime.now(self._tz))
         self._lock = threading.RLock()
+        self._outbox_lock = threading.Lock()
         self._listeners: list[Listener] = []
         self._store = QueueStore(self.state_dir, "queue", compact_every)
         self._dirty: set[str] = set()  # tickets changed since the last commit
@@ -241,12 +243,35 @@ class QueueEngine:
         self._unsent.append({"ticket": ticket.to_dict(), "at": _iso(at)})
 
     def _flush_unsent(self) -> None:
-        if self.outbox is None or not self._unsent:
+        """Append the saved-but-unsent ticket records to the outbox, oldest first.
+
+        One thread sends at a time, without holding the queue's lock; a thread that finds
+        another one sending leaves its records to it. The sender makes at most two passes
+        (so its own clerk is not kept waiting by a busy office); anything left goes with the
+        next change or the hub's next housekeeping tick. Records stay in the saved state
+        until appended, so none is lost."""
+        if self.outbox is None or not self._outbox_lock.acquire(blocking=False):
             return
+        try:
+            for _ in range(2):
+                with self._lock:
+                    items = list(self._unsent)
+                if not items:
+                    return
+                sent = self._send(items)
+                with self._lock:
+                    done = {id(item) for item in sent}
+                    self._unsent = [item for item in self._unsent if id(item) not in done]
+                if len(sent) < len(items):
+                    return  # the disk refused a write: retried after the next change
+        finally:
+            self._outbox_lock.release()
+
+    def _send(self, items: list[dict]) -> list[dict]:
         from sync.outbox import OutboxWriteError
 
-        remaining = []
-        for item in self._unsent:
+        sent = []
+        for item in items:
             t = item["ticket"]
 
             def make(seq: int, t=t, at=item["at"]) -> dict:
@@ -266,8 +291,10 @@ class QueueEngine:
                 if "already in the outbox" not in str(exc):
                     raise
             except OutboxWriteError:
-                remaining.append(item)  # kept in the state file; retried at the next change
-        self._unsent = remaining
+                _log.exception("ticket record not stored in the outbox yet; kept in the queue state")
+                break  # kept in the state file; retried after the next change, in order
+            sent.append(item)
+        return sent
 
     # -- time ----------------------------------------------------------------------------
 
@@ -299,7 +326,8 @@ class QueueEngine:
         return unsubscribe
 
     def _commit(self, events: list[tuple[str, dict]]) -> None:
-        """Persist, tell listeners, then write the archive and the outbox (lock held by caller).
+        """Persist, tell listeners, then write the archive (lock held by caller; the outbox
+        records follow once the lock is released, see ``_changing``).
 
         Listeners hear of the change as soon as it is saved: the archive lines and outbox
         records are already safe inside the saved state, so screens need not wait for them."""
@@ -315,6 +343,13 @@ class QueueEngine:
                 except Exception:  # noqa: BLE001 — the change is saved; a broken screen must not undo a click
                     _log.exception("queue listener %r failed on a %s event", listener, event["type"])
         self._flush_archive()
+
+    @contextlib.contextmanager
+    def _changing(self):
+        """Hold the queue's lock for a change, then send its records to the outbox after
+        letting go of the lock, so the next counter's click need not wait for that write."""
+        with self._lock:
+            yield
         self._flush_unsent()
 
     # -- views ---------------------------------------------------------------------------
@@ -410,7 +445,7 @@ class QueueEngine:
 
     def snapshot(self) -> dict:
         """The whole queue as a JSON-able dict (the hub's ``GET /api/v1/state``)."""
-        with self._lock:
+        with self._changing():
             self._roll_day_if_needed()
             now = self._now()
             waiting = self._waiting()
@@ -525,7 +560,7 @@ class QueueEngine:
     def tick(self) -> None:
         """Periodic housekeeping (the hub calls it every few seconds): the daily reset when
         nobody is using the queue, and archiving no-shows whose requeue window has passed."""
-        with self._lock:
+        with self._changing():
             self._roll_day_if_needed()
             now = self._now()
             window = timedelta(minutes=self.config.hub.no_show_requeue_min)
@@ -544,7 +579,7 @@ class QueueEngine:
         """Give a citizen the next number of ``service_id``; returns the new ticket."""
         if not isinstance(priority, bool):
             raise QueueError(f"priority must be true or false, not {priority!r}", "bad_priority")
-        with self._lock:
+        with self._changing():
             self._roll_day_if_needed()
             service = self._service_config(service_id)
             now = self._now()
@@ -574,7 +609,7 @@ class QueueEngine:
 
     def login(self, counter_id: int, clerk_id: str, pin: str) -> dict:
         """Log a clerk in to a counter (leaving any other counter they were at)."""
-        with self._lock:
+        with self._changing():
             self._roll_day_if_needed()
             self._counter_config(counter_id)
             try:
@@ -595,7 +630,7 @@ class QueueEngine:
 
     def logout(self, counter_id: int) -> dict:
         """The clerk leaves the counter (the called ticket, if any, stays called)."""
-        with self._lock:
+        with self._changing():
             self._counter_config(counter_id)
             self._counters[counter_id].clerk_id = None
             self._commit([self._counter_event(counter_id)])
@@ -608,7 +643,7 @@ class QueueEngine:
 
     def call_next(self, counter_id: int) -> Ticket:
         """Call the next citizen to the counter, by the priority rule, oldest first."""
-        with self._lock:
+        with self._changing():
             self._roll_day_if_needed()
             counter = self._counter_config(counter_id)
             state = self._staffed(counter_id)
@@ -654,7 +689,7 @@ class QueueEngine:
 
     def recall(self, counter_id: int) -> Ticket:
         """Call the counter's current ticket again (counted in ``recalls``)."""
-        with self._lock:
+        with self._changing():
             _, ticket = self._current(counter_id, "recall")
             now = self._now()
             ticket.recalls += 1
@@ -668,7 +703,7 @@ class QueueEngine:
 
     def no_show(self, counter_id: int) -> Ticket:
         """The called citizen did not come; the counter is free again."""
-        with self._lock:
+        with self._changing():
             state, ticket = self._current(counter_id, "mark a no-show")
             now = self._now()
             ticket.status = "no_show"
@@ -682,7 +717,7 @@ class QueueEngine:
 
     def requeue(self, ticket_id: str) -> Ticket:
         """Put a no-show back in the queue at its original place, within the window."""
-        with self._lock:
+        with self._changing():
             self._roll_day_if_needed()
             ticket = self._find(ticket_id)
             if ticket.status != "no_show":
@@ -705,7 +740,7 @@ class QueueEngine:
                  to_counter_id: int | None = None) -> Ticket:
         """Send the current ticket to another service and/or counter; it keeps its place by
         the original issue time and its number."""
-        with self._lock:
+        with self._changing():
             state, ticket = self._current(counter_id, "transfer")
             if to_service_id is None and to_counter_id is None:
                 raise QueueError("say where to transfer: to_service_id and/or to_counter_id", "bad_transfer")
@@ -734,7 +769,7 @@ class QueueEngine:
 
     def finish(self, counter_id: int) -> Ticket:
         """The citizen has been served: the counter's tablet may now ask for a rating."""
-        with self._lock:
+        with self._changing():
             state, ticket = self._current(counter_id, "finish")
             now = self._now()
             ticket.status = "finished"
@@ -759,14 +794,14 @@ class QueueEngine:
 
     def pause(self, counter_id: int) -> dict:
         """Stop calling at this counter (break, meeting); the current ticket stays."""
-        with self._lock:
+        with self._changing():
             state = self._staffed(counter_id)
             state.paused = True
             self._commit([self._counter_event(counter_id), self._queue_event()])
             return self.counter_view(counter_id)
 
     def resume(self, counter_id: int) -> dict:
-        with self._lock:
+        with self._changing():
             state = self._staffed(counter_id)
             state.paused = False
             self._commit([self._counter_event(counter_id), self._queue_event()])

@@ -306,3 +306,34 @@ def test_a_used_up_number_block_starts_again_skipping_numbers_still_in_the_queue
     assert engine.issue("ho-tich").number == 1001
     with pytest.raises(QueueError, match="every number of service 'ho-tich' is in use"):
         engine.issue("ho-tich")
+
+
+def test_clicks_at_three_counters_at_once_leave_exactly_one_record_per_ticket_version(engine, outbox):
+    import threading
+    from collections import Counter
+
+    services = {1: "ho-tich", 3: "lao-dong-xa-hoi", 4: "kinh-te"}  # no service shared
+    for counter, clerk in zip(services, PINS):
+        open_counter(engine, counter, clerk)
+    failures = []
+
+    def work(counter_id: int) -> None:
+        try:
+            for _ in range(15):
+                engine.issue(services[counter_id])
+                engine.call_next(counter_id)
+                engine.recall(counter_id)
+                engine.finish(counter_id)
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in services]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    engine.tick()  # sends whatever a busy moment left for the next change
+    versions = Counter((r["ticket_id"], r["version"]) for r in outbox.pending())
+    assert len(versions) == 45 * 4 and set(versions.values()) == {1}
+    assert {v for _, v in versions} == {1, 2, 3, 4}
