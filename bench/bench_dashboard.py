@@ -18,6 +18,7 @@ Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); ``THUOCDO_BENCH_PG`` 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -103,6 +104,8 @@ def main() -> int:
         ok &= passed
         print(f"{page:<22} {label:<19} {median:>10.0f} {slowest:>8.0f} {size / 1024:>6.0f} "
               f"{'≤500 ' + ('OK' if passed else 'MISS'):>10}")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(other work on the machine inflates the times)")
     if n < 1_000_000 and not args.url:
         print("(quick run: run without --quick for the 1,000,000-rating figures)")
     return 0 if ok else 1

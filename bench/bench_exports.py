@@ -11,6 +11,7 @@ XLSX ≤ 120 s for 1,000,000 ratings.
 
     python bench/bench_exports.py            # 1,000,000 ratings
     python bench/bench_exports.py --quick    # 20,000 ratings, to check it works
+    python bench/bench_exports.py --keep     # keep the seeded database; then --reuse URL
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); ``THUOCDO_BENCH_PG`` overrides the
 admin URL. ``bench_dashboard.py`` reuses ``seed`` from here.
@@ -194,6 +195,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="20,000 ratings instead of 1,000,000")
     parser.add_argument("--rows", type=int, default=None, help="number of ratings (overrides --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--reuse", metavar="URL", default=None,
+                        help="export from a database seeded earlier with --keep (not dropped)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--format", help=argparse.SUPPRESS)
@@ -204,12 +207,13 @@ def main() -> int:
     if args.child:
         return _child(args)
     n = args.rows or (20_000 if args.quick else 1_000_000)
-    name, url = create_database()
+    name, url = (None, args.reuse) if args.reuse else create_database()
     try:
-        print(f"seeding {n:,} ratings and {n:,} tickets into PostgreSQL database {name} …", flush=True)
-        seeded = seed(url, n)
-        print(f"  COPY ratings: {seeded['ratings_s']:.1f} s ({n / seeded['ratings_s']:,.0f} rows/s); "
-              f"with tickets and VACUUM ANALYZE: {seeded['total_s']:.1f} s", flush=True)
+        if name:
+            print(f"seeding {n:,} ratings and {n:,} tickets into PostgreSQL database {name} …", flush=True)
+            seeded = seed(url, n)
+            print(f"  COPY ratings: {seeded['ratings_s']:.1f} s ({n / seeded['ratings_s']:,.0f} rows/s); "
+                  f"with tickets and VACUUM ANALYZE: {seeded['total_s']:.1f} s", flush=True)
         rows = []
         with tempfile.TemporaryDirectory() as tmp:
             for fmt in ("csv", "xlsx"):
@@ -232,13 +236,15 @@ def main() -> int:
                 verdict = f"≤{target:.0f} s {'OK' if passed else 'MISS'}"
             print(f"{fmt:<6} {label:<11} {r['rows']:>10,} {r['seconds']:>8.2f} {r['rows'] / max(r['seconds'], 1e-9):>9,.0f} "
                   f"{r['peak_rss_mb']:>12.0f} {r['bytes'] / 1e6:>8.1f} {verdict:>9}")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+              "(other work on the machine inflates the times)")
         if n < 1_000_000:
             print("(quick run: targets scaled to the row count; run without --quick for the 1,000,000-row figures)")
         return 0 if ok else 1
     finally:
-        if args.keep:
+        if args.keep and name:
             print(f"kept database {url}")
-        else:
+        elif name:
             drop_database(name)
 
 

@@ -336,7 +336,7 @@ def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | N
         words = _pg_words(Names.load(conn), lang)
     yes, no = _YES_NO[lang]
     counter_word = "Counter" if lang == "en" else "Quầy"
-    w = "%(w)s::jsonb"
+    w = "w.m"  # the words map, parsed once (see the FROM clause)
     zone = f"COALESCE({w} ->> ('z|' || r.office_id), 'Asia/Ho_Chi_Minh')"
     reasons = (f"CASE WHEN r.reasons = '[]' THEN NULL ELSE (SELECT string_agg(COALESCE("
                f"{w} ->> ('r|' || r.office_id || '|' || e.code), {w} ->> ('r|*|' || e.code), e.code), "
@@ -371,7 +371,8 @@ def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | N
         if value is not None:
             conds.append(f"r.{column} = %({column})s")
             params[column] = value
-    sql = (f"COPY (SELECT {', '.join(columns)} FROM ratings r WHERE {' AND '.join(conds)} "
+    sql = (f"COPY (SELECT {', '.join(columns)} FROM ratings r CROSS JOIN (SELECT %(w)s::jsonb AS m) w "
+           f"WHERE {' AND '.join(conds)} "
            "ORDER BY r.created_at, r.id) TO STDOUT (FORMAT csv)")
     header = ",".join(_csv_field(c[2] if lang == "en" else c[1]) for c in COLUMNS)
     yield ("\ufeff" + header + "\n").encode("utf-8")
