@@ -52,22 +52,51 @@ def _database(cfg: Config, args: argparse.Namespace, *, migrate_if_empty: bool =
     return db
 
 
+_ENV_CONFIG = "THUOCDO_SERVER_CONFIG"
+_ENV_DATABASE = "THUOCDO_SERVER_DATABASE_URL"
+
+
 def _run(cfg: Config, args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from sync.server.app import SchemaOutdated, create_app
 
+    url = _url(cfg, args)
     try:
-        app = create_app(cfg, database_url=_url(cfg, args))
+        # Built here even with several workers: it migrates an empty database exactly once,
+        # before any worker starts, and refuses an outdated schema with a clear message.
+        app = create_app(cfg, database_url=url)
     except SchemaOutdated as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     host = args.host or cfg.server.host
     port = args.port if args.port is not None else cfg.server.port
-    print(f"Thước Đo central server starting (database: {app.state.db.dialect}); "
+    print(f"Thước Đo central server starting (database: {app.state.db.dialect}, {args.workers} worker(s)); "
           "uvicorn prints the address below", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=False)
+    if args.workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=False)
+        return 0
+    app.state.db.dispose()
+    os.environ[_ENV_CONFIG] = cfg.source
+    os.environ[_ENV_DATABASE] = url
+    uvicorn.run("sync.server.cli:worker_app", factory=True, workers=args.workers, host=host, port=port,
+                log_level=args.log_level, access_log=False)
     return 0
+
+
+def worker_app():
+    """The app of one uvicorn worker process (``run --workers N``), built from the same config.
+
+    Rate limits are kept per process, so with N workers a device may send up to N times its
+    allowance; the database keeps every upload idempotent whichever worker takes it.
+    """
+    import os
+
+    from sync.server.app import create_app
+
+    return create_app(load_config(os.environ[_ENV_CONFIG]), database_url=os.environ[_ENV_DATABASE])
 
 
 def _migrate(cfg: Config, args: argparse.Namespace) -> int:
@@ -239,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="listen address (default: server.host)")
     p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--workers", type=int, default=1, choices=range(1, 17), metavar="N",
+                   help="server processes sharing the port (default 1; use the number of cores on a busy server)")
     p.set_defaults(func=_run)
 
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=_migrate)
