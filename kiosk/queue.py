@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 from kiosk.queue_store import QueueStore
 from sync import records
 from sync.config import Config
+from sync.store import StoreWriteError
 
 __all__ = ["Listener", "QueueEngine", "QueueError", "Ticket"]
 
@@ -141,6 +142,7 @@ class QueueEngine:
         self._lock = threading.RLock()
         self._outbox_lock = threading.Lock()
         self._listeners: list[Listener] = []
+        self._compact_every = compact_every
         self._store = QueueStore(self.state_dir, "queue", compact_every)
         self._dirty: set[str] = set()  # tickets changed since the last commit
         self._checkpoint_next = False
@@ -202,8 +204,14 @@ class QueueEngine:
         by_day: dict[str, list[dict]] = {}
         for item in self._to_archive:
             by_day.setdefault(item["day"], []).append(item["ticket"])
-        for day, tickets in by_day.items():
-            self._append_archive(day, tickets)
+        try:
+            for day, tickets in by_day.items():
+                self._append_archive(day, tickets)
+        except OSError:
+            # The tickets stay in the saved state and are appended after the next change
+            # (reading the archive ignores lines written twice).
+            _log.exception("could not append to the queue archive; will retry")
+            return
         self._to_archive = []
 
     def _append_archive(self, day: str, tickets: list[dict]) -> None:
@@ -335,7 +343,11 @@ class QueueEngine:
         for kind, data in events:
             self._event_seq += 1
             stamped.append({"type": kind, "data": data, "seq": self._event_seq})
-        self._save()
+        try:
+            self._save()
+        except StoreWriteError as exc:
+            self._rollback()
+            raise QueueError(f"the queue could not be saved, nothing was changed: {exc}", "storage_failed") from exc
         for event in stamped:
             for listener in list(self._listeners):
                 try:
@@ -343,6 +355,14 @@ class QueueEngine:
                 except Exception:  # noqa: BLE001 — the change is saved; a broken screen must not undo a click
                     _log.exception("queue listener %r failed on a %s event", listener, event["type"])
         self._flush_archive()
+
+    def _rollback(self) -> None:
+        """After a failed save: forget the unsaved change by reading the state back from disk."""
+        self._store.close()
+        self._store = QueueStore(self.state_dir, "queue", self._compact_every)
+        self._dirty.clear()
+        self._checkpoint_next = False
+        self._load()
 
     @contextlib.contextmanager
     def _changing(self):

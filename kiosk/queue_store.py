@@ -134,5 +134,8 @@ class QueueStore:
 
     def close(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass  # already unusable: nothing more to release
             self._fd = None

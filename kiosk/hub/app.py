@@ -53,7 +53,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 _STATUS = {
     "unknown_service": 400, "bad_priority": 400, "bad_transfer": 400, "unknown_counter": 400,
-    "unknown_ticket": 404, "bad_login": 403,
+    "unknown_ticket": 404, "bad_login": 403, "storage_failed": 503,
 }
 
 

@@ -337,3 +337,18 @@ def test_clicks_at_three_counters_at_once_leave_exactly_one_record_per_ticket_ve
     versions = Counter((r["ticket_id"], r["version"]) for r in outbox.pending())
     assert len(versions) == 45 * 4 and set(versions.values()) == {1}
     assert {v for _, v in versions} == {1, 2, 3, 4}
+
+
+def test_a_change_the_disk_refuses_is_undone_and_reported(engine, outbox):
+    import os
+
+    kept = engine.issue("ho-tich")
+    store = engine._store
+    os.close(store._fd)  # the journal can no longer be written, like a failed disk:
+    store._fd = os.open(store.journal_path, os.O_RDONLY)
+    with pytest.raises(QueueError, match="could not be saved, nothing was changed") as refused:
+        engine.issue("ho-tich")
+    assert refused.value.code == "storage_failed"
+    assert [t.id for t in engine.waiting()] == [kept.id]  # memory matches the disk again
+    assert engine.issue("ho-tich").number == 1002  # and the queue works on
+    assert len(outbox) == 2
