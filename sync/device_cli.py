@@ -139,14 +139,16 @@ def _sync_now(cfg: Config, args, kind: str) -> int:
         totals = {k: sum(getattr(r, k) for r in rounds if r.ok) for k in ("accepted", "duplicate", "rejected")}
         print(f"accepted {totals['accepted']}, already on the server {totals['duplicate']}, "
               f"refused and quarantined {totals['rejected']}")
-        failed = [r for r in rounds if not r.ok]
-        if failed:
-            print(f"error: {failed[-1].error}", file=sys.stderr)
+        paused = sum(1 for r in rounds[:-1] if not r.ok)
+        if paused:
+            print(f"the server asked to slow down {paused} time(s); waited as asked")
+        if rounds and not rounds[-1].ok:
+            print(f"error: {rounds[-1].error}", file=sys.stderr)
         left = len(outbox)
         if left:
             print(f"{left} record(s) still pending", file=sys.stderr)
             return 1
-        if failed:
+        if rounds and not rounds[-1].ok:
             return 1
         print("nothing left to upload")
         return 0

@@ -103,3 +103,22 @@ def test_a_tablet_command_for_a_counter_the_office_does_not_have_is_refused(conf
     assert tablet(["--config", str(config_file), "sync-status", "--counter", "42"]) == 2
     assert "no such counter" in capsys.readouterr().err
     assert not (tmp_path / "data" / "tablet-42").exists()
+
+
+def test_sync_now_waits_when_the_real_server_rate_limits_and_still_finishes(office_config, config_file, tmp_path,
+                                                                           capsys):
+    from sync.server.app import ServerSettings
+    from tests.sync.conftest import Central
+
+    central = Central(office_config, f"sqlite:///{tmp_path / 'limited.db'}",
+                      settings=ServerSettings(device_requests_per_s=1.0, device_burst=2))
+    try:
+        with Outbox(tmp_path / "data" / "outbox") as outbox:
+            appended = append_ratings(outbox, 450)  # three batches of 200: the third is refused first
+        assert kiosk(["--config", str(config_file), "enroll", "--server", central.url, "--code", central.code()]) == 0
+        assert kiosk(["--config", str(config_file), "sync-now"]) == 0
+        out = capsys.readouterr().out
+        assert "accepted 450" in out and "asked to slow down 1 time(s)" in out and "nothing left" in out
+        assert sorted(central.rating_ids()) == sorted(r["id"] for r in appended)
+    finally:
+        central.close()
