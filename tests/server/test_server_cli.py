@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import uuid
 
 import pytest
@@ -86,9 +87,9 @@ def test_create_admin_reads_the_password_from_stdin_never_from_the_command_line(
     assert bad_flag.returncode == 2 and "unrecognized arguments" in bad_flag.stderr
 
 
-def _start_server(cli_args: list[str]) -> tuple[subprocess.Popen, str]:
+def _start_server(cli_args: list[str], workers: int) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", *cli_args, "run", "--host", "127.0.0.1",
-                             "--port", "0", "--log-level", "info"],
+                             "--port", "0", "--workers", str(workers), "--log-level", "info"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen = []
     for line in proc.stdout:
@@ -96,7 +97,14 @@ def _start_server(cli_args: list[str]) -> tuple[subprocess.Popen, str]:
         found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", line)
         if found:
             threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
-            return proc, found.group(1)
+            for _ in range(300):  # with workers, the socket listens once one of them has started
+                try:
+                    requests.get(f"{found.group(1)}/healthz", timeout=2)
+                    return proc, found.group(1)
+                except requests.ConnectionError:
+                    time.sleep(0.1)
+            break
+    proc.terminate()
     proc.wait(5)
     raise AssertionError("server did not start:\n" + "".join(seen))
 
@@ -107,7 +115,8 @@ def test_concurrent_copies_of_a_batch_against_the_real_server_are_counted_once(c
     code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\b",
                      cli("enroll-device", "--office", "phuong-ben-thanh", "--kind", "tablet",
                          "--name", "Quầy 2").stdout).group(1)
-    proc, base = _start_server(["--config", str(config_file), "--database-url", database_url])
+    # Two server processes: the copies race each other across processes, not just threads.
+    proc, base = _start_server(["--config", str(config_file), "--database-url", database_url], workers=2)
     try:
         enrolled = requests.post(f"{base}/api/v1/devices/enroll", json={"code": code}, timeout=10).json()
         headers = {"Authorization": f"Bearer {enrolled['token']}"}
