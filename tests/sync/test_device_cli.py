@@ -111,7 +111,7 @@ def test_sync_now_waits_when_the_real_server_rate_limits_and_still_finishes(offi
     from tests.sync.conftest import Central
 
     central = Central(office_config, f"sqlite:///{tmp_path / 'limited.db'}",
-                      settings=ServerSettings(device_requests_per_s=1.0, device_burst=2))
+                      settings=ServerSettings(device_requests_per_s=0.25, device_burst=2))
     try:
         with Outbox(tmp_path / "data" / "outbox") as outbox:
             appended = append_ratings(outbox, 450)  # three batches of 200: the third is refused first
