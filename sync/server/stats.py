@@ -122,9 +122,10 @@ def tally_by(conn: Connection, scope: Scope, *dims: str, where: Iterable = ()) -
     keys = [*cols, Rating.scale, Rating.score, Rating.satisfied, Rating.misuse]
     stmt = (select(*keys, func.count()).where(*scope.conditions(Rating), *where).group_by(*keys))
     out: dict[tuple, Tally] = {}
-    for row in conn.execute(stmt):
-        key = tuple(row[: len(dims)])
-        scale, score, satisfied, misuse, n = row[len(dims):]
+    width = len(dims)
+    for row in conn.execute(stmt).all():  # one fetchall: row-by-row fetching costs more than the loop
+        key = tuple(row[:width])
+        scale, score, satisfied, misuse, n = row[width:]
         tally = out.get(key)
         if tally is None:
             tally = out[key] = Tally()
@@ -145,9 +146,10 @@ def counts_by(conn: Connection, scope: Scope, *dims: str) -> dict[tuple, Tally]:
                    func.count().filter(answered), func.count().filter(and_(answered, Rating.satisfied == true())))
             .where(*scope.conditions(Rating)).group_by(*cols))
     out: dict[tuple, Tally] = {}
-    for row in conn.execute(stmt):
-        total, misuse, unrated, rated, satisfied = row[len(dims):]
-        out[tuple(row[:len(dims)])] = Tally(total, misuse, unrated, rated, satisfied)
+    width = len(dims)
+    for row in conn.execute(stmt).all():
+        total, misuse, unrated, rated, satisfied = row[width:]
+        out[tuple(row[:width])] = Tally(total, misuse, unrated, rated, satisfied)
     return out
 
 
