@@ -191,7 +191,7 @@
     counter: (view) => {
       if (!state) return;
       state.counters = state.counters.map((c) => (c.counter_id === view.counter_id ? view : c));
-      if (view.counter_id === counterId && !$("work").hidden) { renderCurrent(view); } else { render(); }
+      if (view.counter_id === counterId) render(); // e.g. logged out from another PC
     },
     queue: (q) => {
       if (!state) return;
