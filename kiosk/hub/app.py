@@ -19,7 +19,9 @@ Counter operations need ``Authorization: Bearer <counters[].token>`` of that cou
 otherwise); reading needs nothing, because the lobby TV and the tablets only watch. Errors
 are ``{"error": code, "message": text}``: 400 for a bad body, 401 bad token, 403 wrong PIN,
 404 unknown counter/ticket, 409 when the queue's state forbids the operation (e.g. finish
-with nothing called). Bad input never produces a 500.
+with nothing called), 503 when the disk refused to save (nothing changed). Bad input never
+produces a 500. ``photo_url`` and ``announcement_url`` in answers and events are paths on
+the hub (join them to the hub's address).
 """
 
 from __future__ import annotations
