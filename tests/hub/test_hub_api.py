@@ -270,3 +270,34 @@ def test_a_clerks_photo_is_served_for_the_rating_tablet(config_file, tmp_path):
             photo = api.get(view["clerk"]["photo_url"])
             assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
             assert Image.open(io.BytesIO(photo.content)).size == (60, 80)
+
+
+def test_the_hub_resets_the_day_by_itself_and_tells_the_screens(office_config, tmp_path, clock):
+    from kiosk.hub import OfficeHub
+
+    with OfficeHub(office_config, state_dir=tmp_path / "queue", port=0, clock=clock, housekeeping_s=0.1) as hub:
+        hub.start()
+        hub.engine.issue("ho-tich")
+        reader = EventReader(hub.base_url)
+        try:
+            assert reader.next("state")[0]["day"] == "2026-03-02"
+            clock.advance(hours=19)  # 03:00 the next morning
+            reset, _ = reader.next("reset")
+            assert reset == {"previous_day": "2026-03-02", "day": "2026-03-03"}
+            queue, _ = reader.next("queue")
+            assert queue["waiting"]["ho-tich"] == 0
+        finally:
+            reader.close()
+        assert hub.engine.issue("ho-tich").number == 1001
+        assert [t["status"] for t in hub.engine.archived("2026-03-02")] == ["cancelled"]
+
+
+def test_kiosk_hub_refuses_to_start_beside_a_running_kiosk(config_file, tmp_path):
+    from sync.outbox import Outbox
+
+    kiosk = shutil.which("kiosk", path=os.path.dirname(sys.executable)) or shutil.which("kiosk")
+    with Outbox(tmp_path / "data" / "outbox"):  # the kiosk app holds its outbox (and its own hub)
+        done = subprocess.run([kiosk, "--config", str(config_file), "hub"], capture_output=True, text=True,
+                              timeout=60, check=False)
+    assert done.returncode == 1
+    assert "already running" in done.stdout
