@@ -301,8 +301,9 @@ class KioskApp(App):
     debounce_s = NumericProperty(0.4)
 
     def __init__(self, config: Config, hub, printer: TicketPrinter | None = None,
-                 catalog: Catalog | None = None, ticket_home_s: float = 20.0, **kwargs):
+                 catalog: Catalog | None = None, ticket_home_s: float = 20.0, uploader=None, **kwargs):
         super().__init__(**kwargs)
+        self.uploader = uploader  # sync.uploader.Uploader, or None when uploads are off
         self.title = "Thước Đo — Kiosk"
         self.office = config  # the office configuration (Kivy's App.config is its own .ini)
         self.hub = hub
@@ -542,16 +543,16 @@ class KioskApp(App):
         lines = [self.t("admin.printer", desc=self.printer.describe()),
                  self.t("admin.catalog", count=len(self.catalog), source=self.catalog.source or "")]
         outbox = getattr(self.engine, "outbox", None)
-        if not self.office.sync.server_url:
-            lines.append(self.t("admin.sync_off"))
-        if outbox is not None:
-            pending = len(outbox)
-            if pending:
-                age = outbox.oldest_pending_age()
-                lines.append(self.t("admin.sync", pending=pending,
-                                    age=f"{int(age // 60)} min" if age is not None else "—"))
+        if self.uploader is not None:
+            lines.extend(self.uploader.status().lines(self.lang))
+        else:
+            if not self.office.sync.server_url:
+                lines.append(self.t("admin.sync_off"))
             else:
-                lines.append(self.t("admin.sync_none"))
+                lines.append(self.t("admin.sync_not_enrolled"))
+            if outbox is not None:
+                pending = len(outbox)
+                lines.append(self.t("admin.sync", pending=pending) if pending else self.t("admin.sync_none"))
         faults = getattr(self.hub, "faults", list)()
         lines.append(self.t("admin.faults", faults="; ".join(f"{f['source']}: {f['message']}" for f in faults))
                      if faults else self.t("admin.no_faults"))

@@ -1,5 +1,6 @@
 """Starting the kiosk for real (``kiosk`` with no subcommand): Kivy set up for a public
-touchscreen, the office hub embedded, the app run until an admin exits it.
+touchscreen, the office hub embedded, uploads to the central server in the background (when
+``sync.server_url`` is set and the kiosk is enrolled), the app run until an admin exits it.
 
 Kivy reads its configuration when its window module is imported, so ``configure_kivy`` runs
 first and this module imports Kivy's window (through ``kiosk.app``) only afterwards:
@@ -54,11 +55,17 @@ def run_kiosk(cfg: Config) -> int:
         print(f"error: the office hub could not start: {exc}", file=sys.stderr)
         outbox.close()
         return 1
+    from sync.uploader import start_background_sync
+
+    # ticket records leave through the central server when configured and enrolled
+    uploader = start_background_sync(cfg, outbox, cfg.data_path)
     try:
         from kiosk.app import KioskApp
 
-        KioskApp(cfg, hub).run()
+        KioskApp(cfg, hub, uploader=uploader).run()
     finally:
+        if uploader is not None:
+            uploader.stop()
         hub.close()
         outbox.close()
     return 0
