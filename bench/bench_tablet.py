@@ -130,7 +130,7 @@ def _measure(config, device_dir: Path, taps: int) -> tuple[list[float], list[flo
 
 def _percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:
