@@ -79,3 +79,13 @@ def test_tablet_rating_starts_the_app_per_counter_and_refuses_a_second_one(xvfb,
     finally:
         first.terminate()
         first.wait(10)
+
+
+def test_the_rating_rules_and_the_hub_link_import_without_kivy():
+    code = ("import sys\n"
+            "import tablet_rating.session, tablet_rating.device, tablet_rating.hub_link, tablet_rating.settings\n"
+            "print(sorted(m for m in sys.modules if m == 'kivy' or m.startswith('kivy.')))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
