@@ -129,8 +129,10 @@ def main() -> int:
             uploader = Uploader(outbox, server_url=url, token=creds.token, device_dir=device_dir,
                                 batch_size=batch_size)
             started = time.perf_counter()
+            device_cpu, server_cpu = _own_cpu_s(), _process_cpu_s(server.pid)
             rounds = uploader.drain(max_wait_s=60)
             drain_s = time.perf_counter() - started
+            device_cpu, server_cpu = _own_cpu_s() - device_cpu, _process_cpu_s(server.pid) - server_cpu
             left = len(outbox)
         failures = [r for r in rounds if not r.ok]
         accepted = sum(r.accepted for r in rounds if r.ok)
@@ -144,6 +146,8 @@ def main() -> int:
         print(f"{count:>9,} | {drain_s:>8.1f} | {count / drain_s:>9,.0f} | {len(rounds):>7} | {len(failures):>7} | "
               f"{accepted:>8,} | {duplicate:>5} | {left:>5} | {'yes' if exact else 'NO':>12} | "
               f"{'≤ 60 s' if count == 100_000 else '—':>8}")
+        print(f"CPU during the drain: device {device_cpu:.1f} s, server {server_cpu:.1f} s; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the machine slows both)")
         print(f"(building the backlog took {built_s:.1f} s and is not part of the drain time)")
         if failures:
             print(f"retried after: {failures[-1].error}")
@@ -153,6 +157,17 @@ def main() -> int:
             server.terminate()
             server.wait(10)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _own_cpu_s() -> float:
+    usage = os.times()
+    return usage.user + usage.system
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of another process (Linux /proc), including its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _stored_ids(cfg, database_url: str | None) -> list[str]:
