@@ -210,4 +210,10 @@ def _export_pending(cfg: Config, args, kind: str) -> int:
             return _err(f"cannot write {args.out}: {exc}")
     print(f"wrote {count} pending record(s) to {args.out}; import it with `sync-server import-batch {args.out}`. "
           f"The records stay pending here and count once when uploaded later.")
+    from sync.uploader import QUARANTINE_FILE, Quarantine
+
+    quarantined = len(Quarantine(path / QUARANTINE_FILE))
+    if quarantined:
+        print(f"note: {quarantined} record(s) the server refused are not in this file; they are kept in "
+              f"{path / QUARANTINE_FILE} for the admin")
     return 0
