@@ -338,3 +338,15 @@ def test_a_proxy_is_used_only_when_the_config_names_one(outbox, peer, office_con
                         timeouts=(2, 5), session=session_for(cfg))
     assert uploader.sync_once().ok and len(outbox) == 0
     assert paths == ["http://central.invalid/api/v1/batches"]  # the proxy got the absolute address
+
+
+def test_without_notify_the_uploader_still_looks_every_interval(outbox, peer, tmp_path):
+    uploader = make_uploader(outbox, peer, tmp_path, interval_s=0.2, heartbeat_s=3600).start()
+    try:
+        sent = append_ratings(outbox, 2)  # an app that forgot to call notify()
+        deadline = time.time() + 10
+        while len(outbox) and time.time() < deadline:
+            time.sleep(0.02)
+    finally:
+        uploader.stop()
+    assert len(outbox) == 0 and {r["id"] for r in sent} <= set(peer.stored)
