@@ -289,6 +289,7 @@ class SearchIndex:
         scores = [0.0] * len(self.procedures)
         in_name = [0] * len(self.procedures)
         touched: set[int] = set()
+        named_docs: set[int] = set()  # procedures with at least one query word in their name
         expanded = [self._expansions(term, unfinished and i == len(terms) - 1) for i, term in enumerate(terms)]
         matched_terms = [[token for token, _ in exp] for exp in expanded]
         # Rarest words first: they pick the candidates. A word found in a large part of a big
@@ -338,6 +339,7 @@ class SearchIndex:
                 named = named_set
             for doc in named:
                 in_name[doc] += 1
+            named_docs.update(named)
         if not touched:
             return []
         for a, b in itertools.pairwise(matched_terms):
@@ -350,11 +352,11 @@ class SearchIndex:
                             scores[doc] += bonus
         # Names the query covers well ("Đăng ký thành lập hộ kinh doanh" for "đk hộ kinh
         # doanh") beat long names that merely contain the words.
-        distinct = self._name_distinct
-        for doc in touched:
-            if in_name[doc]:
-                scores[doc] += _COVER_BONUS * min(in_name[doc] / distinct[doc], 1.0)
-            scores[doc] -= _LENGTH_TIEBREAK * self._name_len[doc]  # equal scores: shorter name first
-        floor = max(scores[doc] for doc in touched) * 0.2
-        ranked = heapq.nlargest(limit, [doc for doc in touched if scores[doc] >= floor], key=scores.__getitem__)
+        distinct, name_len = self._name_distinct, self._name_len
+        for doc in named_docs:
+            scores[doc] += (_COVER_BONUS * min(in_name[doc] / distinct[doc], 1.0)
+                            - _LENGTH_TIEBREAK * name_len[doc])  # equal scores: shorter name first
+        ranked = heapq.nlargest(limit, touched, key=scores.__getitem__)
+        floor = scores[ranked[0]] * 0.2  # drop the long tail of weak matches
+        ranked = [doc for doc in ranked if scores[doc] >= floor]
         return [Hit(self.procedures[d], scores[d], in_name[d] > 0) for d in ranked]
