@@ -89,7 +89,6 @@ def _open_outbox(path: Path):
 
 def _enroll(cfg: Config, args, kind: str) -> int:
     from sync.enrollment import EnrollmentError, enroll
-
     from sync.uploader import session_for
 
     try:

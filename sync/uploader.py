@@ -68,8 +68,8 @@ __all__ = [
     "check_acknowledgement",
     "export_pending",
     "make_session",
-    "session_for",
     "read_state",
+    "session_for",
     "start_background_sync",
 ]
 
