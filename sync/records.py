@@ -49,6 +49,7 @@ TICKET_STATUSES = ("waiting", "called", "serving", "finished", "no_show", "trans
 MAX_COMMENT_CHARS = 500
 MAX_REASONS = 20
 MAX_ID_CHARS = 64
+MAX_INT = 2**31 - 1  # every counter fits a 32-bit database column
 
 
 class RecordError(ValueError):
@@ -85,15 +86,17 @@ def _ident(value: Any) -> str:
         raise _Bad(f"expected a non-empty identifier string, found {value!r}")
     if len(value) > MAX_ID_CHARS:
         raise _Bad(f"identifier longer than {MAX_ID_CHARS} characters")
+    if "\x00" in value:
+        raise _Bad("contains a NUL character")
     return nfc(value)
 
 
-def _int(low: int, high: int | None = None):
+def _int(low: int, high: int = MAX_INT):
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _Bad(f"expected an integer, found {value!r}")
-        if value < low or (high is not None and value > high):
-            bounds = f"{low}..{high}" if high is not None else f">= {low}"
+        if not low <= value <= high:
+            bounds = f"{low}..{high}" if high != MAX_INT else f">= {low}"
             raise _Bad(f"expected an integer {bounds}, found {value}")
         return value
 
@@ -125,6 +128,8 @@ def _text(max_chars: int):
         if not isinstance(value, str):
             raise _Bad(f"expected text, found {value!r}")
         value = nfc(value)
+        if "\x00" in value:
+            raise _Bad("contains a NUL character")
         if len(value) > max_chars:
             raise _Bad(f"text longer than {max_chars} characters ({len(value)})")
         return value
@@ -218,7 +223,7 @@ def validate(record: Any) -> dict:
     if not isinstance(record, dict):
         raise RecordError([f"record: expected a JSON object, found {type(record).__name__}"])
     kind = record.get("kind")
-    if kind not in _KIND_FIELDS:
+    if not isinstance(kind, str) or kind not in _KIND_FIELDS:
         raise RecordError([f"kind: expected one of {', '.join(KINDS)}, found {kind!r}"])
     fields = {**_COMMON, **_KIND_FIELDS[kind]}
     problems: list[str] = []

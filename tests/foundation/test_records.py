@@ -99,3 +99,12 @@ def test_folding_removes_every_diacritic_including_d_bar():
 def test_nfc_keeps_line_breaks_and_tidy_collapses_white_space():
     assert nfc("a\nb") == "a\nb"
     assert tidy("  Hộ\ttịch \n\n cấp xã ") == "Hộ tịch cấp xã"
+
+
+def test_values_no_database_could_store_are_refused_by_the_schema():
+    rec = rating()
+    for field, value, message in [("kind", ["rating"], "kind: expected one of rating, ticket"),
+                                  ("seq", 2**40, "seq: expected an integer >= 1, found 1099511627776"),
+                                  ("clerk_id", "an\x00", "clerk_id: contains a NUL character")]:
+        with pytest.raises(records.RecordError, match=message):
+            records.validate({**rec, field: value})
