@@ -310,7 +310,7 @@ class KioskApp(App):
         self.engine = hub.engine
         self.printer = printer or TicketPrinter(config.kiosk.printer, config.office.name)
         self.catalog = catalog or load_catalog(active_catalog_path(config), config)
-        self.index = SearchIndex(self.catalog.procedures)
+        self._index: SearchIndex | None = None  # built after the home screen is up
         self.ticket_home_s = ticket_home_s
         self.office_name = config.office.name
         self.lang = config.office.language
@@ -350,6 +350,14 @@ class KioskApp(App):
         # after the home screen is drawn, load the printer library off the UI thread
         Clock.schedule_once(lambda _dt: threading.Thread(target=printer_warm_up, name="printer-warm-up",
                                                          daemon=True).start(), 0.5)
+        Clock.schedule_once(lambda _dt: self.index, 1.0)  # ready before anyone reaches the search
+
+    @property
+    def index(self) -> SearchIndex:
+        """The search index of the catalog, built on first use (or just after start)."""
+        if self._index is None:
+            self._index = SearchIndex(self.catalog.procedures)
+        return self._index
 
     def on_stop(self):
         for event in (self._idle_event, self._home_event, self._clock_event):
@@ -573,7 +581,8 @@ class KioskApp(App):
         admin = self.manager.get_screen("admin")
         try:
             self.catalog = load_catalog(active_catalog_path(self.office), self.office)
-            self.index = SearchIndex(self.catalog.procedures)
+            self._index = None
+            self.index  # noqa: B018 - rebuild now, while the admin waits
             admin.result = self.t("admin.catalog", count=len(self.catalog), source=self.catalog.source)
         except CatalogError as exc:
             admin.result = self.t("admin.catalog_failed", error=str(exc))
