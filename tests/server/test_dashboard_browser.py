@@ -11,7 +11,8 @@ import time
 import pytest
 import uvicorn
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.server.dashkit import FROM, OFFICE_A, PASSWORD, TO, build_kit
 
@@ -32,11 +33,23 @@ def served(tmp_path, config_file):
     while not server.started:
         assert time.time() < deadline and thread.is_alive(), "server did not start"
         time.sleep(0.02)
+    # a script's export (bearer token), so the export log has something to show
+    answer = kit.client.get(f"/api/v1/exports/ratings?format=csv&from={FROM}&to={TO}&office_id={OFFICE_A}",
+                            headers=kit.token("tinh"))
+    assert answer.status_code == 200
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
     kit.client.close()
     kit.app.state.db.dispose()
+
+
+def _submit(driver, element) -> None:
+    """Click a link or button and wait until the next page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def _shot(driver, name: str) -> None:
@@ -53,7 +66,7 @@ def _login(driver, base: str, username: str) -> None:
     assert "/login" in driver.current_url
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "login").click()
+    _submit(driver, driver.find_element(By.ID, "login"))
 
 
 def test_a_province_admin_logs_in_filters_and_opens_every_page(served, chromium):
@@ -61,7 +74,7 @@ def test_a_province_admin_logs_in_filters_and_opens_every_page(served, chromium)
     driver.get(f"{served}/login")
     driver.find_element(By.NAME, "username").send_keys("tinh")
     driver.find_element(By.NAME, "password").send_keys("sai-mat-khau-123")
-    driver.find_element(By.ID, "login").click()
+    _submit(driver, driver.find_element(By.ID, "login"))
     assert "Sai tên đăng nhập hoặc mật khẩu" in driver.page_source
     _shot(driver, "01-login-wrong-password")
 
@@ -71,12 +84,12 @@ def test_a_province_admin_logs_in_filters_and_opens_every_page(served, chromium)
     for name, value in (("from", FROM), ("to", TO)):
         field = driver.find_element(By.NAME, name)
         driver.execute_script("arguments[0].value = arguments[1]", field, value)
-    driver.find_element(By.ID, "apply").click()
+    _submit(driver, driver.find_element(By.ID, "apply"))
     assert "Tỷ lệ hài lòng" in driver.page_source and "n = " in driver.page_source
     _shot(driver, "02-overview-all-offices")
 
     Select(driver.find_element(By.NAME, "office_id")).select_by_value(OFFICE_A)
-    driver.find_element(By.ID, "apply").click()
+    _submit(driver, driver.find_element(By.ID, "apply"))
     assert f"office_id={OFFICE_A}" in driver.current_url
     _shot(driver, "03-overview-one-office")
 
@@ -84,22 +97,23 @@ def test_a_province_admin_logs_in_filters_and_opens_every_page(served, chromium)
             ("Chi tiết", "Xếp hạng cán bộ", "breakdown"), ("Lý do & góp ý", "Góp ý gần đây", "feedback"),
             ("Lượt phục vụ", "Tỷ lệ vắng mặt", "tickets"), ("Thiết bị", "Tình trạng thiết bị", "devices"),
             ("Xuất dữ liệu & báo cáo", "Nhật ký xuất dữ liệu", "exports")), start=4):
-        driver.find_element(By.LINK_TEXT, link).click()
+        _submit(driver, driver.find_element(By.LINK_TEXT, link))
         assert marker in driver.page_source, link
         assert f"office_id={OFFICE_A}" in driver.current_url  # the filter follows the navigation
         _shot(driver, f"{i:02d}-{name}")
+    assert "ratings.csv" in driver.page_source  # the export log lists the script's export
 
-    driver.find_element(By.LINK_TEXT, "Thiết bị").click()
+    _submit(driver, driver.find_element(By.LINK_TEXT, "Thiết bị"))
     driver.find_element(By.NAME, "name").send_keys("Máy tính bảng quầy 2")
-    driver.find_element(By.ID, "enroll-button").click()
+    _submit(driver, driver.find_element(By.ID, "enroll-button"))
     code = driver.find_element(By.ID, "enroll-code").text
     assert len(code) == 14 and code.count("-") == 2
     assert driver.find_elements(By.CSS_SELECTOR, "#enrolled svg")
     _shot(driver, "09-enrollment-code")
 
-    driver.find_element(By.LINK_TEXT, "English").click()
+    _submit(driver, driver.find_element(By.LINK_TEXT, "English"))
     assert "Satisfaction" in driver.page_source or "Device health" in driver.page_source
-    driver.find_element(By.LINK_TEXT, "Overview").click()
+    _submit(driver, driver.find_element(By.LINK_TEXT, "Overview"))
     assert "Satisfaction rate" in driver.page_source
     _shot(driver, "10-overview-english")
 
