@@ -106,12 +106,14 @@ def test_an_uploader_killed_mid_batch_and_restarted_delivers_each_record_once(ce
                                       creds.token], env=env, cwd=ROOT_DIR, stdout=subprocess.PIPE)
             assert child.stdout.readline().strip() == b"started"
             seen = len(proxy.log)
-            wait_until(lambda seen=seen, child=child: len(proxy.log) >= seen + 3 or child.poll() is not None)
-            time.sleep(0.05 * kill)
+            # The proxy logs a request as soon as its first bytes arrive: killing right then
+            # lands in the middle of a batch (sent, maybe committed, not yet acknowledged).
+            wait_until(lambda seen=seen, child=child: len(proxy.log) >= seen + 3 + kill or child.poll() is not None)
             child.send_signal(signal.SIGKILL)
             child.wait(10)
             child.stdout.close()
-        assert len(central.rating_ids()) < len(appended)  # the kills came before the end
+        # at most 3 + 4 + 5 + 6 (+1 racing each kill) batches of 10 went through: the kills came before the end
+        assert len(central.rating_ids()) < len(appended)
         proxy.calm()
         child = subprocess.Popen([sys.executable, "-m", "tests.sync.uploader_child", str(device_dir), proxy.url,
                                   creds.token], env=env, cwd=ROOT_DIR, stdout=subprocess.DEVNULL)

@@ -17,7 +17,7 @@ from sync.uploader import Uploader
 def main() -> int:
     device_dir, server_url, token = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     with Outbox(device_dir / "outbox") as outbox:
-        uploader = Uploader(outbox, server_url=server_url, token=token, device_dir=device_dir, batch_size=20,
+        uploader = Uploader(outbox, server_url=server_url, token=token, device_dir=device_dir, batch_size=10,
                             timeouts=(1, 1), backoff_cap_s=0.3, interval_s=0.2, heartbeat_s=3600).start()
         print("started", flush=True)
         while len(outbox):
