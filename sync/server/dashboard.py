@@ -88,7 +88,21 @@ def _fmt_dt(value: datetime | None, zone: str = "Asia/Ho_Chi_Minh") -> str:
     return value.astimezone(ZoneInfo(zone)).strftime("%d/%m/%Y %H:%M")
 
 
-_env.filters.update(pct=fmt_pct, num=fmt_num, dt=_fmt_dt)
+@jinja2.pass_context
+def _pct_filter(context, value: float | None) -> str:
+    """87,5% in Vietnamese pages, 87.5% in English ones."""
+    text = fmt_pct(value)
+    return text.replace(",", ".") if context.get("lang") == "en" else text
+
+
+@jinja2.pass_context
+def _num_filter(context, value: float | None) -> str:
+    """12.345 in Vietnamese pages, 12,345 in English ones."""
+    text = fmt_num(value)
+    return text.replace(".", ",") if context.get("lang") == "en" else text
+
+
+_env.filters.update(pct=_pct_filter, num=_num_filter, dt=_fmt_dt)
 _env.globals["month_name"] = month_name
 
 
