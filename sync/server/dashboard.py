@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
@@ -49,6 +49,7 @@ __all__ = ["router", "render", "PageFilter", "fmt_pct", "fmt_num", "fmt_duration
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_DAYS = 30
+MAX_CONFIG_BYTES = 512 * 1024
 MIN_N = stats.MIN_N_DEFAULT
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -521,6 +522,47 @@ def revoke(request: Request, device_id: str, csrf_token: str = Form(""),
     lang = page_lang(request)
     return _page(request, principal, "devices", "devices.html",
                  lambda c, f, n, l: _devices(c, f, n, l, message=translate("revoked_ok", lang, d=device_id)))
+
+
+@router.post("/dashboard/offices/import")
+def import_office_upload(request: Request, file: UploadFile = File(...), csrf_token: str = Form(""),
+                         principal: Principal | None = Depends(optional_admin)):
+    """Register or update an office from its config.yaml (province admins; the same as
+    ``sync-server import-office``). A bad file is refused with every problem listed."""
+    if principal is None:
+        return _login_redirect(request)
+    check_csrf(principal, csrf_token)
+    if not principal.is_province_admin:
+        raise ApiError(403, "forbidden", "only a province admin registers offices")
+    import tempfile
+
+    from sync.config import ConfigError, load_config
+    from sync.server.offices import import_office
+
+    lang = page_lang(request)
+    data = file.file.read(MAX_CONFIG_BYTES + 1)
+    problems: list[str] = []
+    summary = None
+    if len(data) > MAX_CONFIG_BYTES:
+        problems.append(translate("config_too_big", lang, n=MAX_CONFIG_BYTES // 1024))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "config.yaml"
+            path.write_bytes(data)
+            try:
+                cfg = load_config(path)
+            except ConfigError as err:
+                problems = err.problems
+            else:
+                with request.app.state.db.begin() as s:
+                    summary = import_office(s, cfg)
+    if summary is not None:
+        message = translate("office_imported", lang, o=summary.office_id, s=summary.services, c=summary.counters,
+                            k=summary.clerks)
+    else:
+        message = translate("office_refused", lang, f=file.filename or "config.yaml") + " " + "; ".join(problems)
+    return _page(request, principal, "devices", "devices.html",
+                 lambda c, f, n, lg: _devices(c, f, n, lg, message=message))
 
 
 @router.get("/dashboard/exports")

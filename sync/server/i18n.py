@@ -129,6 +129,17 @@ TEXT: dict[str, tuple[str, str]] = {
                     "hết hạn lúc {t}.",
                     "Type this code (or scan the QR) in the device's settings. It works once and expires at {t}."),
     "ok": ("OK", "OK"),
+    "offices": ("Đơn vị", "Offices"),
+    "office_import": ("Đăng ký hoặc cập nhật đơn vị từ tệp config.yaml", "Register or update an office from its config.yaml"),
+    "office_import_help": ("Tệp cấu hình của đơn vị (như lệnh sync-server import-office). Mã bí mật, PIN không được "
+                           "lưu trên máy chủ.",
+                           "The office's configuration file (as `sync-server import-office`). Secrets and PINs are "
+                           "not kept on the server."),
+    "office_import_button": ("Tải lên", "Upload"),
+    "office_imported": ("Đã đăng ký/cập nhật đơn vị {o}: {s} lĩnh vực, {c} quầy, {k} cán bộ.",
+                        "Office {o} registered/updated: {s} services, {c} counters, {k} clerks."),
+    "office_refused": ("Không nhận tệp {f}:", "File {f} refused:"),
+    "config_too_big": ("tệp lớn hơn {n} KB", "the file is over {n} KB"),
     "status_ok": ("Bình thường", "OK"),
     "exports": ("Xuất dữ liệu đánh giá", "Export ratings"),
     "exports_note": ("Tệp chứa mọi đánh giá trong khoảng ngày đã chọn, kể cả lượt bỏ qua và bấm bất thường "

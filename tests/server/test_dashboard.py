@@ -229,3 +229,21 @@ def test_charts_are_well_formed_svg_and_escape_labels():
     assert "&lt;b&gt;Quầy &amp; 1&lt;/b&gt;" in svgs[0]
     assert "75,0%" in svgs[3] and "Chưa có dữ liệu" in svgs[4]
     assert charts.level_colors([True, True, False]) == ["#1a7f37", "#4caf50", "#b3261e"]
+
+
+def test_a_province_admin_registers_an_office_from_its_config_file_and_bad_files_are_explained(dash, config_file):
+    admin = dash.login("tinh")
+    csrf = csrf_of(admin.get("/dashboard/devices").text)
+    text = config_file.read_text(encoding="utf-8").replace("id: phuong-ben-thanh", "id: phuong-moi")
+    done = admin.post("/dashboard/offices/import", data={"csrf_token": csrf},
+                      files={"file": ("config.yaml", text.encode("utf-8"), "text/yaml")})
+    assert done.status_code == 200 and "Đã đăng ký/cập nhật đơn vị phuong-moi: 6 lĩnh vực, 4 quầy" in done.text
+    with dash.app.state.db.engine.connect() as conn:
+        assert "phuong-moi" in conn.exec_driver_sql("SELECT id FROM offices").scalars().all()
+    bad = admin.post("/dashboard/offices/import", data={"csrf_token": csrf},
+                     files={"file": ("sai.yaml", b"office:\n  id: X Y\n", "text/yaml")})
+    assert "Không nhận tệp sai.yaml" in bad.text and "services" in bad.text
+    manager = dash.login("quanly-a")
+    refused = manager.post("/dashboard/offices/import", data={"csrf_token": csrf_of(manager.get("/dashboard").text)},
+                           files={"file": ("config.yaml", text.encode("utf-8"), "text/yaml")})
+    assert refused.status_code == 403
