@@ -42,8 +42,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 from starlette.background import BackgroundTask
 
 from sync.config import OFFICIAL_REASONS
@@ -180,6 +181,23 @@ def _statement(req: ExportRequest, office_ids: list[str] | None):
             .where(*conds).order_by(Rating.created_at, Rating.id))
 
 
+_SQLITE_READERS: dict[str, Engine] = {}
+
+
+def _reader(engine: Engine) -> Engine:
+    """The engine to stream a long export from. The server's SQLite engine starts every
+    transaction with ``BEGIN IMMEDIATE`` (the write lock), right for writers but it would stop
+    uploads for the whole length of an export; a plain SQLite connection in WAL mode reads a
+    consistent snapshot while uploads go on. PostgreSQL readers never block writers."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    url = engine.url.render_as_string(hide_password=False)
+    reader = _SQLITE_READERS.get(url)
+    if reader is None:
+        reader = _SQLITE_READERS[url] = create_engine(url, connect_args={"timeout": 30}, poolclass=NullPool)
+    return reader
+
+
 def rating_rows(engine: Engine, req: ExportRequest, office_ids: list[str] | None) -> Iterator[tuple]:
     """The export's rows as typed Python values in ``COLUMNS`` order, read in chunks from a
     server-side cursor. Times are converted to each office's time zone (naive local values).
@@ -188,7 +206,7 @@ def rating_rows(engine: Engine, req: ExportRequest, office_ids: list[str] | None
     per distinct (office, counter, clerk, service) and kept in a dictionary, and so are level
     words and reason words."""
     lang = req.lang
-    with engine.connect() as conn:
+    with _reader(engine).connect() as conn:
         names = Names.load(conn)
         zones: dict[str, tuple[ZoneInfo, str]] = {}
         where: dict[tuple, tuple] = {}

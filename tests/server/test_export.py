@@ -221,3 +221,19 @@ def test_an_xlsx_past_the_sheet_row_limit_continues_on_new_sheets(tmp_path, monk
         values += [r[0] for r in rows[1:]]
         assert all(isinstance(r[1], datetime) for r in rows[1:]) and rows[1][2].startswith("<dòng & ")
     assert values == list(range(25))
+
+
+def test_uploads_go_on_while_a_long_export_is_being_read(dash):
+    """The export reads a snapshot; a device uploading in the middle of it is not blocked."""
+    req = parse_request({"format": "csv", "from": FROM, "to": TO})
+    chunks = csv_export(dash.app.state.db.engine, req, None, [0])
+    next(chunks)
+    next(chunks)  # the export's read is open now
+    from sync import records
+
+    record = records.new_rating(office_id=OFFICE_A, device_id="tablet-local", seq=10_000, counter_id=1, score=3,
+                                scale=3, satisfied=True, lang="vi", created_at="2025-06-20T09:00:00+07:00")
+    answer = dash.client.post("/api/v1/batches", headers=dash.devices[(OFFICE_A, "tablet")]["headers"], json={
+        "batch_id": "00000000-0000-4000-8000-000000000002", "sent_at": records.now_iso(), "records": [record]})
+    assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "accepted"
+    list(chunks)  # and the export finishes normally
