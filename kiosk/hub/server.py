@@ -170,8 +170,9 @@ class OfficeHub:
 def serve_forever(config: Config) -> int:
     """``kiosk hub``: run the hub alone (no kiosk screen) until Ctrl-C or SIGTERM.
 
-    Ticket records go to the kiosk's outbox at ``<data_dir>/outbox``; if the kiosk app
-    already runs on this machine it holds that outbox (and its own hub), so this refuses.
+    Ticket records go to the kiosk's outbox at ``<data_dir>/outbox`` and are uploaded from
+    there when the central server is configured and this machine is enrolled; if the kiosk
+    app already runs on this machine it holds that outbox (and its own hub), so this refuses.
     """
     import signal
 
@@ -192,12 +193,19 @@ def serve_forever(config: Config) -> int:
         print(f"error: {exc}")
         outbox.close()
         return 1
+    from sync.uploader import start_background_sync
+
+    uploader = start_background_sync(config, outbox, config.data_path)
     print(f"Office hub of {config.office.name} at {url}\n"
           f"  lobby display: {url}/display\n  clerk console: {url}/console\n"
-          f"  queue state:   {hub.engine.state_dir}\nPress Ctrl-C to stop.", flush=True)
+          f"  queue state:   {hub.engine.state_dir}\n"
+          f"  uploads:       {'to ' + config.sync.server_url if uploader else 'off (no server configured or not enrolled)'}\n"
+          f"Press Ctrl-C to stop.", flush=True)
     try:
         stop.wait()
     finally:
+        if uploader is not None:
+            uploader.stop()
         hub.close()
         outbox.close()
     return 0
