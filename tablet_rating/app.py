@@ -21,8 +21,9 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.event import EventDispatcher
 from kivy.lang import Builder
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, Screen
@@ -46,6 +47,7 @@ KV_FILES = ("common.kv", "idle.kv", "prompt.kv", "reasons.kv", "thanks.kv", "pin
 _ADMIN_TAPS = 5
 _ADMIN_WINDOW_S = 4.0
 _STATUS_REFRESH_S = 5.0
+_DESIGN_SIZE = (960, 600)  # dp: the smallest screen the layouts are drawn for at full size
 _loaded = False
 
 
@@ -84,6 +86,18 @@ class StatusDot(Widget):
 
     status = StringProperty("synced")
     rgba = ListProperty([0.2, 0.7, 0.3, 1])
+
+
+class _UI(EventDispatcher):
+    """Sizes shared by every screen. ``scale`` multiplies every size in the kv files: 1 on a
+    tablet (960x600 dp or more), smaller in a smaller window (the demo's 640x400 windows) so
+    nothing is cut off. Kept off the App object so kv rules still evaluate while the app stops.
+    """
+
+    scale = NumericProperty(1.0)
+
+
+UI = _UI()
 
 
 class TabletRoot(FloatLayout):
@@ -135,11 +149,11 @@ class ReasonsScreen(Screen):
         grid = self.ids.reasons
         grid.clear_widgets()
         for reason in app.session.reasons:
-            button = ToggleButton(text=reason.label.get(app.lang), font_size="23sp", halign="center",
+            button = ToggleButton(text=reason.label.get(app.lang), font_size=sp(24) * UI.scale, halign="center",
                                   valign="middle", min_state_time=0,
                                   state="down" if reason.code in app.session.selected_reasons else "normal")
             button.reason_code = reason.code
-            button.bind(size=lambda b, s: setattr(b, "text_size", (s[0] - dp(16), None)))
+            button.bind(size=lambda b, s: setattr(b, "text_size", (s[0] - dp(16) * UI.scale, None)))
             button.bind(on_release=lambda b: app.toggle_reason(b.reason_code))
             grid.add_widget(button)
 
@@ -187,7 +201,7 @@ class SettingsScreen(Screen):
         box.clear_widgets()
         group = f"settings-{prop}"
         for value, label in options:
-            button = ToggleButton(text=str(label), group=group, allow_no_selection=False, font_size="20sp",
+            button = ToggleButton(text=str(label), group=group, allow_no_selection=False, font_size=sp(20) * UI.scale,
                                   state="down" if getattr(self, prop) == value else "normal")
             button.bind(on_release=lambda b, v=value: setattr(self, prop, v))
             box.add_widget(button)
@@ -258,20 +272,27 @@ class TabletApp(App):
         Clock.schedule_interval(self._refresh_status, _STATUS_REFRESH_S)
         from kivy.core.window import Window  # here, not at import: importing must not open a window
 
-        Window.bind(on_request_close=self._on_request_close)
+        Window.bind(on_request_close=self._on_request_close, size=self._on_window_size)
+        self._on_window_size(Window, Window.size)
         self._on_session(self.session)
         return root
 
     def on_stop(self):
         from kivy.core.window import Window
 
-        Window.unbind(on_request_close=self._on_request_close)
+        Window.unbind(on_request_close=self._on_request_close, size=self._on_window_size)
         Clock.unschedule(self._refresh_status)
         if self._tick_event is not None:
             self._tick_event.cancel()
         if self.device is not None:
             self.device.stop()
             self.device = None
+
+    def _on_window_size(self, _window, size) -> None:
+        width, height = size
+        UI.scale = max(0.4, min(1.0, width / dp(_DESIGN_SIZE[0]), height / dp(_DESIGN_SIZE[1])))
+        if self.session is not None and self.session.state == REASONS:
+            self.sm.get_screen(REASONS).build_reasons(self)
 
     def _on_request_close(self, *_args, **_kwargs):
         return not self._exit_allowed  # True = refuse: no way out without the admin PIN

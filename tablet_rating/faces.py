@@ -9,6 +9,7 @@ fails colour-blind citizens and the shape alone fails tired eyes.
 
 from __future__ import annotations
 
+from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -44,7 +45,10 @@ class Face(Widget):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.bind(pos=self._draw, size=self._draw, rgb=self._draw, curvature=self._draw)
+        # one redraw per frame, however many of these change while the layout settles
+        self._redraw = Clock.create_trigger(self._draw, -1)
+        self.bind(x=self._redraw, y=self._redraw, width=self._redraw, height=self._redraw,
+                  rgb=self._redraw, curvature=self._redraw)
 
     def _draw(self, *_):
         r = min(self.width, self.height) / 2 * 0.94

@@ -8,7 +8,7 @@ and the five tones as keys showing the tone on an "a" (á à ả ã ạ). The ty
 from __future__ import annotations
 
 from kivy.metrics import dp, sp
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 
@@ -30,6 +30,7 @@ class VietKeyboard(BoxLayout):
     text = StringProperty("")
     shift = BooleanProperty(False)
     lang = StringProperty("vi")
+    scale = NumericProperty(1.0)  # tablet_rating.app.UI.scale: smaller keys in a smaller window
 
     def __init__(self, max_chars: int = 500, **kwargs):
         kwargs.setdefault("orientation", "vertical")
@@ -62,12 +63,18 @@ class VietKeyboard(BoxLayout):
         for name in ("shift", "space", "delete"):
             line.add_widget(self._labelled[name])
         self.add_widget(line)
-        self.bind(lang=self._relabel, shift=self._relabel)
+        self.bind(lang=self._relabel, shift=self._relabel, scale=self._rescale)
         self._relabel()
 
     def _key(self, label: str, on_press, **kwargs) -> Button:
-        key = Button(text=label, font_size=sp(28), on_press=on_press, **kwargs)
-        return key
+        return Button(text=label, font_size=sp(28) * self.scale, on_press=on_press, **kwargs)
+
+    def _rescale(self, *_):
+        self.spacing = dp(6) * self.scale
+        for line in self.children:
+            line.spacing = dp(6) * self.scale
+            for key in line.children:
+                key.font_size = sp(28) * self.scale
 
     def _relabel(self, *_):
         from tablet_rating.texts import tr

@@ -109,7 +109,7 @@ def test_every_screen_for_each_scale_and_language(kivy_driver, tablet_config, of
     drive.screenshot(f"{name}-4-keyboard")
     assert cut_off(drive) == []
     app.close_keyboard()
-    drive.step(3)
+    drive.run_for(0.6)  # past the debounce after the reason's tap
     drive.tap(drive.find_text("Gửi" if lang == "vi" else "Send"))
     wait_for_screen(drive, app, THANKS)
     drive.screenshot(f"{name}-5-thanks")
@@ -127,3 +127,37 @@ def test_every_screen_for_each_scale_and_language(kivy_driver, tablet_config, of
     assert app.sm.current == "settings"
     drive.screenshot(f"{name}-7-settings")
     assert cut_off(drive) == []
+
+
+def test_a_small_window_scales_every_screen_down_without_cutting_anything(kivy_driver, tablet_config, tmp_path):
+    """The demo opens one 640x400 window per counter: the layouts shrink to fit."""
+    config = tablet_config(scale=5, mode="standalone", clerk_id="pham-thu-dung")
+    app = TabletApp(config, tmp_path / "tablet")
+    drive = kivy_driver(app)
+    original = tuple(drive.window.size)
+    drive.window.size = (640, 400)
+    try:
+        drive.wait_until(lambda: tuple(drive.window.size) == (640, 400), what="the window to shrink")
+        drive.step(5)
+        from tablet_rating.app import UI
+
+        assert UI.scale < 0.7
+        drive.screenshot("small-window-1-prompt")
+        assert cut_off(drive) == []
+        drive.tap(face(drive, 1))
+        drive.step(3)
+        drive.screenshot("small-window-2-reasons")
+        assert cut_off(drive) == []
+        app.open_keyboard()
+        drive.step(3)
+        drive.screenshot("small-window-3-keyboard")
+        assert cut_off(drive) == []
+        app.close_keyboard()
+        drive.run_for(0.6)
+        app.skip_reasons()
+        drive.step(3)
+        drive.screenshot("small-window-4-thanks")
+        assert cut_off(drive) == []
+    finally:
+        drive.window.size = original
+        drive.step(3)
