@@ -89,3 +89,17 @@ def test_the_rating_rules_and_the_hub_link_import_without_kivy():
                             check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_sync_commands_use_the_same_folder_as_the_app_for_a_counter(tablet_config):
+    config = tablet_config()
+    exe = Path(sys.executable).parent / "tablet-rating"
+    for argv in (["--counter", "3", "sync-status"], ["sync-status", "--counter", "3"]):
+        result = subprocess.run([str(exe), "--config", config.source, *argv], capture_output=True, text=True,
+                                timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        assert f"device folder: {config.data_path / 'tablet-3'}" in result.stdout
+    from tablet_rating.device import device_dir_for
+
+    assert device_dir_for(config, 3) == config.data_path / "tablet-3"
+    assert device_dir_for(config) == config.data_path / "tablet-1"  # tablet.counter_id
