@@ -101,7 +101,8 @@ class Tally:
         self.satisfied += other.satisfied
         self.levels.update(other.levels)
 
-    def _count(self, scale: int, score: int | None, satisfied: bool | None, misuse: bool, n: int) -> None:
+    def add_ratings(self, scale: int, score: int | None, satisfied: bool | None, misuse: bool, n: int) -> None:
+        """Count ``n`` ratings of one kind (used to build tallies by hand, e.g. in tests)."""
         self.total += n
         if misuse:
             self.misuse += n
@@ -114,22 +115,40 @@ class Tally:
                 self.satisfied += n
 
 
+MAX_SCALE = 10  # the record schema allows scales of 2..10 levels
+
+
 def tally_by(conn: Connection, scope: Scope, *dims: str, where: Iterable = ()) -> dict[tuple, Tally]:
     """Counts per combination of the rating columns ``dims`` (e.g. ``"clerk_id"``,
     ``"local_hour"``) in one grouped query; ``tally_by(conn, scope)`` gives one overall tally
-    under the key ``()``."""
+    under the key ``()``.
+
+    Groups are ``dims`` + scale, with one filtered count per level as columns — a few times
+    fewer result rows than grouping by level too, which is most of the cost on big ranges."""
     cols = [getattr(Rating, d) for d in dims]
-    keys = [*cols, Rating.scale, Rating.score, Rating.satisfied, Rating.misuse]
-    stmt = (select(*keys, func.count()).where(*scope.conditions(Rating), *where).group_by(*keys))
+    answered = and_(Rating.misuse == false(), Rating.score.is_not(None))
+    stmt = (select(*cols, Rating.scale, func.count(), func.count().filter(Rating.misuse == true()),
+                   func.count().filter(and_(Rating.misuse == false(), Rating.score.is_(None))),
+                   func.count().filter(and_(answered, Rating.satisfied == true())),
+                   *[func.count().filter(and_(Rating.misuse == false(), Rating.score == level))
+                     for level in range(1, MAX_SCALE + 1)])
+            .where(*scope.conditions(Rating), *where).group_by(*cols, Rating.scale))
     out: dict[tuple, Tally] = {}
     width = len(dims)
     for row in conn.execute(stmt).all():  # one fetchall: row-by-row fetching costs more than the loop
         key = tuple(row[:width])
-        scale, score, satisfied, misuse, n = row[width:]
+        scale, total, misuse, unrated, satisfied = row[width:width + 5]
         tally = out.get(key)
         if tally is None:
             tally = out[key] = Tally()
-        tally._count(scale, score, satisfied, bool(misuse), n)
+        tally.total += total
+        tally.misuse += misuse
+        tally.unrated += unrated
+        tally.satisfied += satisfied
+        for level, n in enumerate(row[width + 5:], start=1):
+            if n:
+                tally.rated += n
+                tally.levels[(scale, level)] += n
     if not dims and not out:
         out[()] = Tally()
     return out

@@ -89,9 +89,9 @@ def test_clerks_are_ranked_by_wilson_lower_bound_and_small_samples_are_flagged(d
     assert abs(stats.wilson_lower_bound(3, 3) - 0.4385) < 1e-3
     assert abs(stats.wilson_lower_bound(480, 500) - 0.9386) < 1e-3
     few, many = stats.Tally(), stats.Tally()
-    few._count(3, 3, True, False, 3)
-    many._count(3, 3, True, False, 480)
-    many._count(3, 1, False, False, 20)
+    few.add_ratings(3, 3, True, False, 3)
+    many.add_ratings(3, 3, True, False, 480)
+    many.add_ratings(3, 1, False, False, 20)
     ranked = stats.ranking({("a", "few"): few, ("a", "many"): many}, min_n=30)
     assert [r.key[1] for r in ranked] == ["many", "few"] and [r.enough for r in ranked] == [True, False]
     # one week: every clerk has fewer than 30 answers, so all are flagged and none ranked
