@@ -22,14 +22,14 @@ import os
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_exports import FROM, TO, create_database, drop_database, office_ids, seed  # noqa: E402
+from bench_exports import FROM, TO, create_database, drop_database, office_ids, seed
 
 PAGES = ["/dashboard", "/dashboard/breakdown", "/dashboard/feedback", "/dashboard/tickets", "/dashboard/devices",
          "/dashboard/exports"]
@@ -49,7 +49,7 @@ def measure(url: str, runs: int) -> list[tuple[str, str, float, float, int]]:
     with app.state.db.begin() as s:
         if not s.query(Admin).filter_by(username="bench").first():
             s.add(Admin(username="bench", password_hash=hash_password(PASSWORD), role="province_admin",
-                        failed_logins=0, created_at=datetime.now(timezone.utc)))
+                        failed_logins=0, created_at=datetime.now(UTC)))
     client = TestClient(app)
     answer = client.post("/login", data={"username": "bench", "password": PASSWORD}, follow_redirects=False)
     assert answer.status_code == 303, answer.text

@@ -29,13 +29,13 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
+import psycopg
 
 PG_ADMIN = os.environ.get("THUOCDO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 OFFICES = 10
@@ -86,28 +86,27 @@ def seed(url: str, n: int, tickets: bool = True) -> dict:
             import_office(s, load_config(path))
             for kind in ("tablet", "hub"):
                 s.add(Device(id=f"{kind}-{office}", office_id=office, kind=kind, name=f"{kind} {office}",
-                             token_hash=uuid.uuid4().hex + uuid.uuid4().hex, enrolled_at=datetime.now(timezone.utc),
-                             last_seen_at=datetime.now(timezone.utc), pending=0, app_version="0.1.0",
+                             token_hash=uuid.uuid4().hex + uuid.uuid4().hex, enrolled_at=datetime.now(UTC),
+                             last_seen_at=datetime.now(UTC), pending=0, app_version="0.1.0",
                              clock_skew_s=0.4))
     db.dispose()
     raw = url.replace("postgresql+psycopg://", "postgresql://", 1)
     started = time.perf_counter()
     with psycopg.connect(raw) as conn:
-        with conn.cursor() as cur:
-            with cur.copy("COPY ratings (id, office_id, device_id, source_device_id, seq, created_at, local_date, "
-                          "local_hour, counter_id, clerk_id, ticket_id, ticket_number, service_id, score, scale, "
-                          "satisfied, reasons, comment, misuse, lang, received_at, content_hash) FROM STDIN") as copy:
-                for row in _rating_rows(n):
-                    copy.write_row(row)
+        cur = conn.cursor()
+        with cur.copy("COPY ratings (id, office_id, device_id, source_device_id, seq, created_at, local_date, "
+                      "local_hour, counter_id, clerk_id, ticket_id, ticket_number, service_id, score, scale, "
+                      "satisfied, reasons, comment, misuse, lang, received_at, content_hash) FROM STDIN") as copy:
+            for row in _rating_rows(n):
+                copy.write_row(row)
         conn.commit()
         rated_s = time.perf_counter() - started
         if tickets:
-            with conn.cursor() as cur:
-                with cur.copy("COPY tickets (ticket_id, office_id, version, number, service_id, priority, status, "
-                              "issued_at, called_at, served_at, finished_at, counter_id, clerk_id, transfers, "
-                              "recalls, wait_s, service_s, local_date, local_hour, received_at) FROM STDIN") as copy:
-                    for row in _ticket_rows(n):
-                        copy.write_row(row)
+            with cur.copy("COPY tickets (ticket_id, office_id, version, number, service_id, priority, status, "
+                          "issued_at, called_at, served_at, finished_at, counter_id, clerk_id, transfers, "
+                          "recalls, wait_s, service_s, local_date, local_hour, received_at) FROM STDIN") as copy:
+                for row in _ticket_rows(n):
+                    copy.write_row(row)
             conn.commit()
     with psycopg.connect(raw, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE ratings")
@@ -122,7 +121,7 @@ def _rating_rows(n: int):
                 4: ["dat-dai-xay-dung", "kinh-te"]}
     clerks = ["nguyen-van-an", "tran-thi-binh", "le-hoang-cuong", None]
     start = datetime(YEAR, 1, 1, 7, 30, tzinfo=HANOI)
-    received = datetime.now(timezone.utc)
+    received = datetime.now(UTC)
     step = 365 * 86400 / n
     for i in range(n):
         office = offices[i % OFFICES]
@@ -149,7 +148,7 @@ def _ticket_rows(n: int):
     offices = office_ids()
     services = ["ho-tich", "chung-thuc", "lao-dong-xa-hoi", "dat-dai-xay-dung", "kinh-te", "van-hoa-giao-duc"]
     start = datetime(YEAR, 1, 1, 7, 30, tzinfo=HANOI)
-    received = datetime.now(timezone.utc)
+    received = datetime.now(UTC)
     step = 365 * 86400 / n
     for i in range(n):
         issued = start + timedelta(days=int(i * step // 86400), seconds=rng.randrange(0, 9 * 3600))
@@ -184,7 +183,7 @@ def _child(args) -> int:
 
 def run_export(url: str, fmt: str, date_from: str, date_to: str, out: str) -> dict:
     result = subprocess.run([sys.executable, __file__, "--child", "--url", url, "--format", fmt, "--from", date_from,
-                             "--to", date_to, "--out", out], capture_output=True, text=True, cwd=ROOT)
+                             "--to", date_to, "--out", out], capture_output=True, text=True, cwd=ROOT, check=False)
     if result.returncode:
         raise RuntimeError(result.stderr)
     return json.loads(result.stdout.strip().splitlines()[-1])

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-__all__ = ["hbar_chart", "column_chart", "line_chart", "stacked_bar", "level_colors"]
+__all__ = ["column_chart", "hbar_chart", "level_colors", "line_chart", "stacked_bar"]
 
 FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
 AXIS = "#8a8f98"
@@ -103,7 +103,7 @@ def column_chart(labels: Sequence[str], values: Sequence[float], *, title: str, 
     height = top_pad + plot_h + bottom
     vmax = max(values) or 1
     body = [f"<line x1='{left}' y1='{top_pad + plot_h}' x2='{width - 5}' y2='{top_pad + plot_h}' stroke='{AXIS}'/>"]
-    for i, (label, value) in enumerate(zip(labels, values)):
+    for i, (label, value) in enumerate(zip(labels, values, strict=False)):
         x = left + i * (col_w + gap)
         h = plot_h * value / vmax
         y = top_pad + plot_h - h

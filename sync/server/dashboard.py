@@ -25,8 +25,9 @@ internet and prints as it looks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -36,15 +37,25 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from sync.server import charts, stats
-from sync.server.auth import (AuthError, Principal, authenticate, check_csrf, clear_session_cookie,
-                              create_session, end_session, login_allowed, optional_admin,
-                              set_session_cookie, SESSION_COOKIE)
+from sync.server.auth import (
+    SESSION_COOKIE,
+    AuthError,
+    Principal,
+    authenticate,
+    check_csrf,
+    clear_session_cookie,
+    create_session,
+    end_session,
+    login_allowed,
+    optional_admin,
+    set_session_cookie,
+)
 from sync.server.errors import ApiError
 from sync.server.i18n import LANG_COOKIE, LANGS, month_name, translate
 from sync.server.labels import Names
 from sync.server.models import DEVICE_KINDS
 
-__all__ = ["router", "render", "PageFilter", "fmt_pct", "fmt_num", "fmt_duration"]
+__all__ = ["PageFilter", "fmt_duration", "fmt_num", "fmt_pct", "render", "router"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -63,7 +74,7 @@ def fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%".replace(".", ",")
 
 
-def fmt_num(value: float | int | None) -> str:
+def fmt_num(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}".replace(",", ".")
 
 
@@ -71,7 +82,7 @@ def fmt_duration(seconds: float | None, lang: str = "vi") -> str:
     """``432.0`` → ``7 phút 12 giây`` / ``7 min 12 s``."""
     if seconds is None:
         return "—"
-    total = int(round(seconds))
+    total = round(seconds)
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     units = ("h", "min", "s") if lang == "en" else ("giờ", "phút", "giây")
@@ -150,7 +161,7 @@ def page_filter(request: Request, principal: Principal, today: date | None = Non
     """Read ``from``/``to``/``office_id``; bad dates fall back to the last 30 days (flagged),
     another office than a manager's own raises 403."""
     params = request.query_params
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     error = False
     try:
         date_to = date.fromisoformat(params["to"]) if params.get("to") else today
@@ -171,6 +182,7 @@ def page_filter(request: Request, principal: Principal, today: date | None = Non
 # --- pages --------------------------------------------------------------------------------------
 
 router = APIRouter(include_in_schema=False)
+MaybeAdmin = Annotated[Principal | None, Depends(optional_admin)]  # None: not signed in → login page
 
 NAV = [("overview", "/dashboard", "nav_overview"), ("breakdown", "/dashboard/breakdown", "nav_breakdown"),
        ("feedback", "/dashboard/feedback", "nav_feedback"), ("tickets", "/dashboard/tickets", "nav_tickets"),
@@ -308,7 +320,8 @@ def _feedback(conn, filt: PageFilter, names: Names, lang: str) -> dict:
         comments.append({
             "when": _fmt_dt(row.created_at, names.timezone(row.office_id)), "office": names.office(row.office_id),
             "counter": names.counter(row.office_id, row.counter_id, lang),
-            "clerk": names.clerk(row.office_id, row.clerk_id), "service": names.service(row.office_id, row.service_id, lang),
+            "clerk": names.clerk(row.office_id, row.clerk_id),
+            "service": names.service(row.office_id, row.service_id, lang),
             "level": level.label(lang) if level else translate("unrated", lang),
             "satisfied": row.satisfied, "comment": row.comment,
             "reasons": ", ".join(names.reason(row.office_id, c, lang) for c in _codes(row.reasons))})
@@ -348,7 +361,8 @@ def _tickets(conn, filt: PageFilter, names: Names, lang: str) -> dict:
                    for st in ("waiting", "called", "serving", "finished", "no_show", "transferred", "cancelled")]
     return {"ts": ts, "status_rows": status_rows, "wait_all": ts.wait.get(("all",), empty),
             "service_all": ts.service.get(("all",), empty), "by_service": by_service, "by_hour": by_hour,
-            "wait_chart": charts.hbar_chart([(n, w.p50 / 60 if w.p50 is not None else None, f"p90 {fmt_duration(w.p90, lang)}")
+            "wait_chart": charts.hbar_chart([(n, w.p50 / 60 if w.p50 is not None else None,
+                                              f"p90 {fmt_duration(w.p90, lang)}")
                                              for n, w, _ in by_service], title=translate("wait_time", lang),
                                             percent=False, empty=translate("none", lang))}
 
@@ -359,7 +373,7 @@ def root():
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/dashboard", principal: Principal | None = Depends(optional_admin)):
+def login_page(request: Request, principal: MaybeAdmin, next: str = "/dashboard"):
     if principal is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return render("login.html", request, page_lang(request), next=_safe_next(next), error=None)
@@ -405,7 +419,7 @@ async def login_submit(request: Request, username: str = Form(""), password: str
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: str = Form(""), principal: Principal | None = Depends(optional_admin)):
+def logout(request: Request, principal: MaybeAdmin, csrf_token: str = Form("")):
     if principal is not None:
         check_csrf(principal, csrf_token)
         with request.app.state.db.session() as s:
@@ -417,7 +431,7 @@ def logout(request: Request, csrf_token: str = Form(""), principal: Principal | 
 
 
 @router.get("/dashboard")
-def overview(request: Request, g: str | None = None, principal: Principal | None = Depends(optional_admin)):
+def overview(request: Request, principal: MaybeAdmin, g: str | None = None):
     if principal is None:
         return _login_redirect(request)
     return _page(request, principal, "overview", "overview.html",
@@ -425,28 +439,28 @@ def overview(request: Request, g: str | None = None, principal: Principal | None
 
 
 @router.get("/dashboard/breakdown")
-def breakdown(request: Request, principal: Principal | None = Depends(optional_admin)):
+def breakdown(request: Request, principal: MaybeAdmin):
     if principal is None:
         return _login_redirect(request)
     return _page(request, principal, "breakdown", "breakdown.html", _breakdown)
 
 
 @router.get("/dashboard/feedback")
-def feedback(request: Request, principal: Principal | None = Depends(optional_admin)):
+def feedback(request: Request, principal: MaybeAdmin):
     if principal is None:
         return _login_redirect(request)
     return _page(request, principal, "feedback", "feedback.html", _feedback)
 
 
 @router.get("/dashboard/tickets")
-def tickets(request: Request, principal: Principal | None = Depends(optional_admin)):
+def tickets(request: Request, principal: MaybeAdmin):
     if principal is None:
         return _login_redirect(request)
     return _page(request, principal, "tickets", "tickets.html", _tickets)
 
 
 def _devices(conn, filt: PageFilter, names: Names, lang: str, enrolled=None, message=None) -> dict:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for d in stats.device_health(conn, filt.scope.office_ids):
         problems = []
@@ -463,15 +477,16 @@ def _devices(conn, filt: PageFilter, names: Names, lang: str, enrolled=None, mes
 
 
 @router.get("/dashboard/devices")
-def devices(request: Request, principal: Principal | None = Depends(optional_admin)):
+def devices(request: Request, principal: MaybeAdmin):
     if principal is None:
         return _login_redirect(request)
     return _page(request, principal, "devices", "devices.html", _devices)
 
 
 @router.post("/dashboard/devices/enroll")
-def enroll(request: Request, office_id: str = Form(""), kind: str = Form("tablet"), name: str = Form(""),
-           csrf_token: str = Form(""), principal: Principal | None = Depends(optional_admin)):
+def enroll(request: Request, principal: MaybeAdmin, office_id: str = Form(""), kind: str = Form("tablet"),
+           name: str = Form(""),
+           csrf_token: str = Form("")):
     """Create a one-time enrollment code and show it as text and QR."""
     if principal is None:
         return _login_redirect(request)
@@ -505,8 +520,7 @@ def _qr_svg(text: str) -> str:
 
 
 @router.post("/dashboard/devices/{device_id}/revoke")
-def revoke(request: Request, device_id: str, csrf_token: str = Form(""),
-           principal: Principal | None = Depends(optional_admin)):
+def revoke(request: Request, principal: MaybeAdmin, device_id: str, csrf_token: str = Form("")):
     if principal is None:
         return _login_redirect(request)
     check_csrf(principal, csrf_token)
@@ -525,8 +539,8 @@ def revoke(request: Request, device_id: str, csrf_token: str = Form(""),
 
 
 @router.post("/dashboard/offices/import")
-def import_office_upload(request: Request, file: UploadFile = File(...), csrf_token: str = Form(""),
-                         principal: Principal | None = Depends(optional_admin)):
+def import_office_upload(request: Request, principal: MaybeAdmin, file: Annotated[UploadFile, File()],
+                         csrf_token: str = Form("")):
     """Register or update an office from its config.yaml (province admins; the same as
     ``sync-server import-office``). A bad file is refused with every problem listed."""
     if principal is None:
@@ -566,7 +580,7 @@ def import_office_upload(request: Request, file: UploadFile = File(...), csrf_to
 
 
 @router.get("/dashboard/exports")
-def exports_page(request: Request, principal: Principal | None = Depends(optional_admin)):
+def exports_page(request: Request, principal: MaybeAdmin):
     if principal is None:
         return _login_redirect(request)
 

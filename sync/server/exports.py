@@ -36,8 +36,9 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -55,9 +56,22 @@ from sync.server.models import ExportAudit, Rating
 from sync.server.stats import Scope
 from sync.server.xlsx import StreamingXlsx
 
-__all__ = ["COLUMNS", "ExportRequest", "escape_cell", "parse_request", "rating_rows", "csv_chunks", "csv_export",
-           "write_xlsx", "export_to_file", "audit_start", "audit_finish", "add_export_arguments",
-           "run_export_command", "router"]
+__all__ = [
+    "COLUMNS",
+    "ExportRequest",
+    "add_export_arguments",
+    "audit_finish",
+    "audit_start",
+    "csv_chunks",
+    "csv_export",
+    "escape_cell",
+    "export_to_file",
+    "parse_request",
+    "rating_rows",
+    "router",
+    "run_export_command",
+    "write_xlsx",
+]
 
 FORMATS = ("csv", "xlsx")
 YIELD_PER = 5000
@@ -435,7 +449,7 @@ def write_xlsx(rows: Iterator[tuple], path: str | Path, lang: str = "vi", sheet_
 def audit_start(engine: Engine, username: str, kind: str, filters: str) -> int:
     with engine.begin() as conn:
         result = conn.execute(ExportAudit.__table__.insert().values(
-            username=username, at=datetime.now(timezone.utc), kind=kind, filters=filters, rows=0))
+            username=username, at=datetime.now(UTC), kind=kind, filters=filters, rows=0))
         return result.inserted_primary_key[0]
 
 
@@ -454,7 +468,7 @@ def export_to_file(engine: Engine, req: ExportRequest, out: str | Path, username
     out = Path(out)
     audit_id = audit_start(engine, username, f"ratings.{req.format}", req.audit_filters())
     rows = 0
-    tmp = tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False)
+    tmp = tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False)  # noqa: SIM115 (renamed below)
     try:
         if req.format == "csv":
             counter = [0]
@@ -559,10 +573,11 @@ router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
           "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
     400: {"description": "a parameter is wrong (the message names it)"},
     401: {"description": "no admin token or session"}, 403: {"description": "another office's data"}})
-def export_ratings(request: Request, format: str = "csv", date_from: str | None = Query(None, alias="from"),
-                   date_to: str | None = Query(None, alias="to"), office_id: str | None = None, counter_id: str | None = None,
+def export_ratings(request: Request, principal: Annotated[Principal, Depends(current_admin)], format: str = "csv",
+                   date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
+                   office_id: str | None = None, counter_id: str | None = None,
                    clerk_id: str | None = None, service_id: str | None = None, score: str | None = None,
-                   lang: str = "vi", principal: Principal = Depends(current_admin)):
+                   lang: str = "vi"):
     """Export ratings of the local dates ``from``..``to`` (inclusive) as CSV or XLSX.
 
     Query parameters: ``format`` (csv|xlsx), ``from``, ``to`` (YYYY-MM-DD), optional ``office_id``,

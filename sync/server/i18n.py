@@ -8,7 +8,7 @@ in screenshots) instead of failing the page.
 
 from __future__ import annotations
 
-__all__ = ["TEXT", "LANGS", "LANG_COOKIE", "translate", "month_name"]
+__all__ = ["LANGS", "LANG_COOKIE", "TEXT", "month_name", "translate"]
 
 LANGS = ("vi", "en")
 LANG_COOKIE = "thuocdo_lang"
@@ -72,10 +72,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "date": ("Ngày", "Date"),
     "rank": ("Hạng", "Rank"),
     "wilson": ("Cận dưới Wilson 95%", "Wilson lower bound 95%"),
-    "wilson_note": ("Xếp hạng theo cận dưới Wilson (95%) của tỷ lệ hài lòng: ít đánh giá thì chưa thể xếp cao. "
-                    "Cán bộ dưới {n} đánh giá được đánh dấu là chưa đủ để so sánh.",
-                    "Ranked by the Wilson lower bound (95%) of the satisfaction rate, so few answers cannot rank "
-                    "high. Clerks with fewer than {n} rated answers are flagged as too few to compare."),
+    "wilson_note": (("Xếp hạng theo cận dưới Wilson (95%) của tỷ lệ hài lòng: ít đánh giá thì chưa thể xếp cao. "
+                    "Cán bộ dưới {n} đánh giá được đánh dấu là chưa đủ để so sánh."),
+                    ("Ranked by the Wilson lower bound (95%) of the satisfaction rate, so few answers cannot rank "
+                    "high. Clerks with fewer than {n} rated answers are flagged as too few to compare.")),
     "too_few": ("Chưa đủ {n} đánh giá", "Fewer than {n}"),
     "reasons": ("Lý do chưa hài lòng", "Reasons for low scores"),
     "reasons_note": ("Tỷ lệ trên tổng số đánh giá chưa hài lòng (n = {n}); một đánh giá có thể chọn nhiều lý do.",
@@ -99,10 +99,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_show_note": ("= vắng mặt ÷ (hoàn thành + vắng mặt)", "= no-shows ÷ (finished + no-shows)"),
     "wait_time": ("Thời gian chờ", "Waiting time"),
     "service_time": ("Thời gian giải quyết tại quầy", "Service time"),
-    "wait_note": ("Chờ: từ lúc lấy số đến lúc được gọi. Giải quyết: từ lúc bắt đầu đến lúc hoàn thành. "
-                  "p50 = trung vị, p90 = 90% lượt không quá.",
-                  "Waiting: ticket issued → called. Service: served → finished. p50 = median, "
-                  "p90 = 90% of tickets within."),
+    "wait_note": (("Chờ: từ lúc lấy số đến lúc được gọi. Giải quyết: từ lúc bắt đầu đến lúc hoàn thành. "
+                  "p50 = trung vị, p90 = 90% lượt không quá."),
+                  ("Waiting: ticket issued → called. Service: served → finished. p50 = median, "
+                  "p90 = 90% of tickets within.")),
     "overall": ("Chung", "Overall"),
     "devices": ("Tình trạng thiết bị", "Device health"),
     "device": ("Thiết bị", "Device"),
@@ -125,16 +125,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "enroll_name": ("Tên thiết bị (ví dụ: Máy tính bảng quầy 3)", "Device name (e.g. Counter 3 tablet)"),
     "enroll_button": ("Tạo mã đăng ký", "Create enrollment code"),
     "enroll_code": ("Mã đăng ký thiết bị", "Enrollment code"),
-    "enroll_help": ("Nhập mã này (hoặc quét mã QR) trên thiết bị, trong phần cài đặt. Mã chỉ dùng một lần, "
-                    "hết hạn lúc {t}.",
+    "enroll_help": (("Nhập mã này (hoặc quét mã QR) trên thiết bị, trong phần cài đặt. Mã chỉ dùng một lần, "
+                    "hết hạn lúc {t}."),
                     "Type this code (or scan the QR) in the device's settings. It works once and expires at {t}."),
     "ok": ("OK", "OK"),
     "offices": ("Đơn vị", "Offices"),
-    "office_import": ("Đăng ký hoặc cập nhật đơn vị từ tệp config.yaml", "Register or update an office from its config.yaml"),
-    "office_import_help": ("Tệp cấu hình của đơn vị (như lệnh sync-server import-office). Mã bí mật, PIN không được "
-                           "lưu trên máy chủ.",
-                           "The office's configuration file (as `sync-server import-office`). Secrets and PINs are "
-                           "not kept on the server."),
+    "office_import": ("Đăng ký hoặc cập nhật đơn vị từ tệp config.yaml",
+                      "Register or update an office from its config.yaml"),
+    "office_import_help": (("Tệp cấu hình của đơn vị (như lệnh sync-server import-office). Mã bí mật, PIN không được "
+                           "lưu trên máy chủ."),
+                           ("The office's configuration file (as `sync-server import-office`). Secrets and PINs are "
+                           "not kept on the server.")),
     "office_import_button": ("Tải lên", "Upload"),
     "office_imported": ("Đã đăng ký/cập nhật đơn vị {o}: {s} lĩnh vực, {c} quầy, {k} cán bộ.",
                         "Office {o} registered/updated: {s} services, {c} counters, {k} clerks."),
@@ -142,19 +143,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "config_too_big": ("tệp lớn hơn {n} KB", "the file is over {n} KB"),
     "status_ok": ("Bình thường", "OK"),
     "exports": ("Xuất dữ liệu đánh giá", "Export ratings"),
-    "exports_note": ("Tệp chứa mọi đánh giá trong khoảng ngày đã chọn, kể cả lượt bỏ qua và bấm bất thường "
-                     "(có cột đánh dấu). Mỗi lần xuất được ghi vào nhật ký.",
-                     "The file holds every rating of the chosen dates, unanswered and misuse ones included "
-                     "(flagged in their columns). Every export is logged."),
+    "exports_note": (("Tệp chứa mọi đánh giá trong khoảng ngày đã chọn, kể cả lượt bỏ qua và bấm bất thường "
+                     "(có cột đánh dấu). Mỗi lần xuất được ghi vào nhật ký."),
+                     ("The file holds every rating of the chosen dates, unanswered and misuse ones included "
+                     "(flagged in their columns). Every export is logged.")),
     "format": ("Định dạng", "Format"),
     "score": ("Mức (số)", "Level (number)"),
     "any": ("Tất cả", "Any"),
     "download": ("Tải xuống", "Download"),
     "report": ("Báo cáo tháng", "Monthly report"),
-    "report_note": ("Báo cáo của một đơn vị trong một tháng: số lượng theo mức và tỷ lệ hài lòng theo cán bộ, "
-                    "quầy, lĩnh vực, cùng thống kê lượt phục vụ.",
-                    "One office, one month: counts per level and satisfaction rate per clerk, counter and "
-                    "service, with ticket statistics."),
+    "report_note": (("Báo cáo của một đơn vị trong một tháng: số lượng theo mức và tỷ lệ hài lòng theo cán bộ, "
+                    "quầy, lĩnh vực, cùng thống kê lượt phục vụ."),
+                    ("One office, one month: counts per level and satisfaction rate per clerk, counter and "
+                    "service, with ticket statistics.")),
     "month": ("Tháng", "Month"),
     "open_html": ("Xem trang in", "Printable page"),
     "download_xlsx": ("Tải XLSX", "Download XLSX"),

@@ -73,7 +73,7 @@ class Names:
         self.devices: dict[str, str] = {}
 
     @classmethod
-    def load(cls, conn: Connection) -> "Names":
+    def load(cls, conn: Connection) -> Names:
         names = cls()
         for row in conn.execute(select(Office.id, Office.name, Office.timezone, Office.config_json)):
             office = _OfficeNames(row.name, row.timezone or "Asia/Ho_Chi_Minh")

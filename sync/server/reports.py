@@ -19,7 +19,8 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -33,7 +34,7 @@ from sync.server.i18n import month_name, translate
 from sync.server.labels import Names
 from sync.server.models import Rating
 
-__all__ = ["MonthlyReport", "build_report", "report_xlsx", "parse_month", "router"]
+__all__ = ["MonthlyReport", "build_report", "parse_month", "report_xlsx", "router"]
 
 
 @dataclass
@@ -58,7 +59,7 @@ class MonthlyReport:
     services: list[Group] = field(default_factory=list)
     tickets: stats.TicketStats | None = None
     service_times: list[tuple[str, stats.TimeStats, stats.TimeStats]] = field(default_factory=list)
-    generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def parse_month(text: str | None) -> tuple[date, date]:
@@ -252,8 +253,8 @@ router = APIRouter(tags=["exports"])
     200: {"description": "the report as a printable HTML page or an XLSX workbook"},
     400: {"description": "a parameter is wrong"}, 401: {"description": "not signed in"},
     403: {"description": "another office"}, 404: {"description": "unknown office"}})
-def monthly_report(request: Request, office_id: str = "", month: str = "", format: str = "html", lang: str = "vi",
-                   principal: Principal = Depends(current_admin)):
+def monthly_report(request: Request, principal: Annotated[Principal, Depends(current_admin)], office_id: str = "",
+                   month: str = "", format: str = "html", lang: str = "vi"):
     """Monthly report of one office (``office_id``, ``month`` = YYYY-MM) as ``format`` html or xlsx."""
     from sync.server.dashboard import page_lang, render
 

@@ -25,7 +25,7 @@ import math
 from collections import Counter as Bag
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, false, func, select, true, tuple_
 from sqlalchemy.dialects.postgresql import array
@@ -34,9 +34,27 @@ from sqlalchemy.engine import Connection
 from sync.server.models import Device, ExportAudit, Rating, Ticket
 
 __all__ = [
-    "Scope", "Tally", "tally_by", "counts_by", "rollup", "trend", "choose_granularity", "wilson_lower_bound",
-    "ranking", "reason_counts", "recent_comments", "percentile", "TimeStats", "ticket_stats",
-    "TicketStats", "Ranked", "device_health", "stale", "audit_log", "share", "MIN_N_DEFAULT",
+    "MIN_N_DEFAULT",
+    "Ranked",
+    "Scope",
+    "Tally",
+    "TicketStats",
+    "TimeStats",
+    "audit_log",
+    "choose_granularity",
+    "counts_by",
+    "device_health",
+    "percentile",
+    "ranking",
+    "reason_counts",
+    "recent_comments",
+    "rollup",
+    "share",
+    "stale",
+    "tally_by",
+    "ticket_stats",
+    "trend",
+    "wilson_lower_bound",
 ]
 
 MIN_N_DEFAULT = 30
@@ -93,7 +111,7 @@ class Tally:
     def wilson(self) -> float | None:
         return wilson_lower_bound(self.satisfied, self.rated)
 
-    def add(self, other: "Tally") -> None:
+    def add(self, other: Tally) -> None:
         self.total += other.total
         self.misuse += other.misuse
         self.unrated += other.unrated
@@ -301,7 +319,7 @@ class TicketStats:
         return self.statuses["no_show"] / called if called else None
 
 
-def _time_stats_pg(conn: Connection, scope: Scope, result: "TicketStats") -> None:
+def _time_stats_pg(conn: Connection, scope: Scope, result: TicketStats) -> None:
     """PostgreSQL: every percentile in one scan — ``GROUPING SETS`` over (all, service, hour),
     both percentiles of a column from one sort (``percentile_cont(ARRAY[0.5, 0.9])``; NULL
     times are ignored by the aggregate, and ``count(column)`` counts the non-NULL ones)."""
@@ -320,7 +338,7 @@ def _time_stats_pg(conn: Connection, scope: Scope, result: "TicketStats") -> Non
             result.service[key] = TimeStats(n_service, service[0], service[1])
 
 
-def _time_stats_python(conn: Connection, scope: Scope, result: "TicketStats") -> None:
+def _time_stats_python(conn: Connection, scope: Scope, result: TicketStats) -> None:
     """Other databases (SQLite: one office's data): the same formula over the sorted values."""
     for target, column in ((result.wait, Ticket.wait_s), (result.service, Ticket.service_s)):
         for name, group in (("all", None), ("service", Ticket.service_id), ("hour", Ticket.local_hour)):
@@ -359,7 +377,7 @@ def device_health(conn: Connection, office_ids: tuple[str, ...] | None) -> list:
 
 def stale(last_seen: datetime | None, now: datetime | None = None, hours: float = 1.0) -> bool:
     """A device not heard from for ``hours`` needs a look."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return last_seen is None or (now - last_seen) > timedelta(hours=hours)
 
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 import re
 import zipfile
 from datetime import date
+from typing import Self
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["StreamingXlsx", "MAX_ROWS", "KINDS"]
+__all__ = ["KINDS", "MAX_ROWS", "StreamingXlsx"]
 
 MAX_ROWS = 1_048_576  # rows per sheet in Excel, header included
 KINDS = ("text", "int", "float", "bool", "date", "time", "datetime")
@@ -65,7 +66,7 @@ def xml_text(value: str) -> str:
 
 
 class _Sheet:
-    def __init__(self, book: "StreamingXlsx", index: int, name: str, headers: list[str], kinds: list[str],
+    def __init__(self, book: StreamingXlsx, index: int, name: str, headers: list[str], kinds: list[str],
                  widths: list[float]):
         self.book, self.index, self.name = book, index, name
         self.headers, self.kinds, self.widths = headers, kinds, widths
@@ -76,7 +77,7 @@ class _Sheet:
         self._stream = book._zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True)
         cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths))
         head = "".join(f'<c r="{c}1" t="inlineStr" s="{_HEADER_STYLE}">{xml_text(h)}</c>'
-                       for c, h in zip(self.cols, headers))
+                       for c, h in zip(self.cols, headers, strict=False))
         self._stream.write((
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -84,7 +85,7 @@ class _Sheet:
             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
             'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
-            f'<row r="1" ht="30" customHeight="1">{head}</row>').encode("utf-8"))
+            f'<row r="1" ht="30" customHeight="1">{head}</row>').encode())
         self._cells = [self._cell_writer(kind) for kind in kinds]
 
     def _cell_writer(self, kind: str):
@@ -110,7 +111,10 @@ class _Sheet:
         if kind == "time":
             return lambda ref, value: (f'<c r="{ref}" s="{style}"><v>'
                                        f'{(value.hour * 3600 + value.minute * 60 + value.second) / 86400!r}</v></c>')
-        return lambda ref, value: (f'<c r="{ref}" s="{style}"><v>{value.toordinal() - _EPOCH + (value.hour * 3600 + value.minute * 60 + value.second) / 86400!r}</v></c>')  # noqa: E501
+        def datetime_cell(ref, value):
+            serial = value.toordinal() - _EPOCH + (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+            return f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>'
+        return datetime_cell
 
     @property
     def full(self) -> bool:
@@ -122,7 +126,7 @@ class _Sheet:
         self.rows += 1
         r = self.rows + 1
         parts = [f'<row r="{r}">']
-        for col, write, value in zip(self.cols, self._cells, values):
+        for col, write, value in zip(self.cols, self._cells, values, strict=False):
             if value is None or value == "":
                 continue
             parts.append(write(f"{col}{r}", value))
@@ -139,7 +143,7 @@ class _Sheet:
     def close(self) -> None:
         self._flush()
         last = f"{self.cols[-1]}{self.rows + 1}"
-        self._stream.write(f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>'.encode("utf-8"))
+        self._stream.write(f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>'.encode())
         self._stream.close()
 
 
@@ -152,7 +156,7 @@ class StreamingXlsx:
         self._sheets: list[_Sheet] = []
         self._current: _Sheet | None = None
 
-    def __enter__(self) -> "StreamingXlsx":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

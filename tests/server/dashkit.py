@@ -16,7 +16,7 @@ import random
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -164,7 +164,7 @@ def build_kit(database_url: str, config_file, n_a: int = 260, n_b: int = 80, n_t
         for username, role, office in (("tinh", "province_admin", None), ("quanly-a", "office_manager", OFFICE_A),
                                        ("quanly-b", "office_manager", OFFICE_B)):
             s.add(Admin(username=username, password_hash=_password_hash(), role=role, office_id=office,
-                        failed_logins=0, created_at=datetime.now(timezone.utc)))
+                        failed_logins=0, created_at=datetime.now(UTC)))
     client = TestClient(app)
     kit = Kit(app, client)
     rng = random.Random(7)
@@ -199,5 +199,16 @@ def dash(database_url, config_file):
 # The whole dataset spans these local dates.
 FROM, TO = "2025-06-01", "2025-07-31"
 
-__all__ = ["dash", "build_kit", "Kit", "csrf_of", "PASSWORD", "OFFICE_A", "OFFICE_B", "FROM", "TO",
-           "TRICKY_COMMENTS", "HANOI"]
+__all__ = [
+    "FROM",
+    "HANOI",
+    "OFFICE_A",
+    "OFFICE_B",
+    "PASSWORD",
+    "TO",
+    "TRICKY_COMMENTS",
+    "Kit",
+    "build_kit",
+    "csrf_of",
+    "dash",
+]

@@ -13,8 +13,7 @@ import openpyxl
 from sqlalchemy import select
 
 from sync.config import OFFICIAL_REASONS, STANDARD_LEVELS
-from sync.server import cli
-from sync.server import xlsx
+from sync.server import cli, xlsx
 from sync.server.exports import COLUMNS, csv_chunks, csv_export, escape_cell, parse_request, rating_rows
 from sync.server.models import Device, ExportAudit, Rating
 from tests.server.dashkit import FROM, OFFICE_A, OFFICE_B, TO, TRICKY_COMMENTS, dash  # noqa: F401

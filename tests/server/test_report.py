@@ -46,7 +46,7 @@ def test_the_monthly_workbook_has_exact_counts_and_shares_computed_from_them(das
     clerks = list(values["Cán bộ"].iter_rows(values_only=True))
     header = clerks[0]
     assert header[:4] == ("Cán bộ", "Số đánh giá", "Hài lòng", "Tỷ lệ hài lòng")
-    by_name = {row[0]: dict(zip(header, row)) for row in clerks[1:]}
+    by_name = {row[0]: dict(zip(header, row, strict=False)) for row in clerks[1:]}
     an = [r for r in rated if r.clerk_id == "nguyen-van-an"]
     row = by_name["Nguyễn Văn An"]
     assert row["Số đánh giá"] == len(an) and row["Hài lòng"] == sum(1 for r in an if r.satisfied)
