@@ -74,7 +74,9 @@ class _Sheet:
         self.rows = 0  # data rows written on this sheet
         self._text_cache: dict[str, str] = {}
         self._pending: list[str] = []
-        self._stream = book._zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True)
+        # Plain (not Zip64) entries: Excel warns about Zip64 in small files. A sheet's XML stays
+        # far below 4 GB (1,048,576 rows); past that, zipfile refuses loudly rather than corrupt.
+        self._stream = book._zip.open(f"xl/worksheets/sheet{index}.xml", "w")
         cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths))
         head = "".join(f'<c r="{c}1" t="inlineStr" s="{_HEADER_STYLE}">{xml_text(h)}</c>'
                        for c, h in zip(self.cols, headers, strict=False))
