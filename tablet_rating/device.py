@@ -25,7 +25,7 @@ from sync.config import Config
 from sync.device_cli import device_dir as _device_dir
 from sync.enrollment import EnrollmentError, enroll, load_credentials
 from sync.outbox import Outbox
-from sync.uploader import Uploader
+from sync.uploader import Uploader, session_for
 from tablet_rating.hub_link import HubLink
 from tablet_rating.session import ERROR, LINKED, OFFLINE, RatingSession
 from tablet_rating.settings import TabletSettings
@@ -96,7 +96,7 @@ class TabletDevice:
         self.settings = settings
         if relink:
             self._stop_link()
-            self.session.hub_online = None
+            self.session.forget_hub()
         self.session.reconfigure(counter_id=settings.counter_id, mode=settings.mode, lang=settings.lang,
                                  clerk_id=settings.clerk_id)
         if relink:
@@ -108,15 +108,16 @@ class TabletDevice:
         Blocking (network): the app runs it off the UI thread. Returns the office id the
         server enrolled the tablet in; raises ``EnrollmentError`` with a message for staff.
         """
-        sync = self.config.sync
-        credentials = enroll(server_url, code, self.device_dir,
-                             ca_bundle=str(self.config.path(sync.ca_bundle)) if sync.ca_bundle else None)
+        credentials = enroll(server_url, code, self.device_dir, session=session_for(self.config))
+        self.call_soon(self._restart_uploader)  # on the UI thread, like every other change
+        return credentials.office_id
+
+    def _restart_uploader(self) -> None:
         if self.uploader is not None:
             self.uploader.stop()
             self.uploader = None
         self.enrollment_problem = None
         self._start_uploader()
-        return credentials.office_id
 
     # -- what staff see ----------------------------------------------------------------------
 
@@ -159,8 +160,7 @@ class TabletDevice:
         sync = self.config.sync
         self.uploader = Uploader(self.outbox, server_url=sync.server_url or creds.server_url, token=creds.token,
                                  device_dir=self.device_dir, batch_size=sync.batch_size, interval_s=sync.interval_s,
-                                 heartbeat_s=sync.heartbeat_s,
-                                 ca_bundle=self.config.path(sync.ca_bundle) if sync.ca_bundle else None)
+                                 heartbeat_s=sync.heartbeat_s, session=session_for(self.config))
         self.uploader.start()
 
     def _on_record(self, record: dict) -> None:

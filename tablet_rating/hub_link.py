@@ -28,6 +28,7 @@ import logging
 import random
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 COUNTER_PATH = "/api/v1/counters/{id}"
 EVENTS_PATH = "/api/v1/events"
 _FORWARDED = ("finished", "counter", "state")
+_MIN_STREAM_S = 1.0
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str, str | None]]:
@@ -119,7 +121,7 @@ class HubLink:
         failures = 0
         while not self._stop.is_set():
             try:
-                self._get_counter()
+                self._probe()
             except (requests.RequestException, ValueError) as exc:
                 log.info("hub %s unreachable: %s", self.base_url, exc)
                 self._set_online(False)
@@ -129,24 +131,24 @@ class HubLink:
                 continue
             failures = 0
             self._set_online(True)
+            opened = time.monotonic()
             try:
                 self._follow_stream()
-            except requests.exceptions.ConnectionError as exc:
-                # a read timeout on a quiet stream lands here too: reconnect at once and let
-                # the counter request above decide whether the hub is really gone
-                log.info("hub event stream ended: %s", exc)
             except requests.RequestException as exc:
-                log.info("hub event stream failed: %s", exc)
-                self._stop.wait(0.5)
+                # a read timeout on a quiet stream lands here too: reconnect, and let the probe
+                # above decide whether the hub is really gone
+                log.info("hub event stream ended: %s", exc)
+            if time.monotonic() - opened < _MIN_STREAM_S:
+                self._stop.wait(_MIN_STREAM_S)  # a stream that keeps ending at once: do not hammer
 
-    def _get_counter(self) -> dict:
+    def _probe(self) -> None:
+        """Is the hub there and does it know this counter? Raises when not."""
         url = self.base_url + COUNTER_PATH.format(id=self.counter_id)
         response = self._session.get(url, timeout=self.timeouts[0])
         response.raise_for_status()
         data = response.json()
         if not isinstance(data, dict) or data.get("counter_id") != self.counter_id:
             raise ValueError(f"{url} did not answer with counter {self.counter_id}")
-        return data
 
     def _follow_stream(self) -> None:
         response = self._session.get(self.base_url + EVENTS_PATH, stream=True, timeout=self.timeouts,

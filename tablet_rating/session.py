@@ -190,6 +190,11 @@ class RatingSession:
             self._offline_since = self.clock()
         self._changed()
 
+    def forget_hub(self) -> None:
+        """Another hub or counter is about to be followed: its reachability is not known yet."""
+        self.hub_online = None
+        self._offline_since = None
+
     def counter_snapshot(self, view: dict) -> None:
         """The hub's view of this counter (at connection, and after every change there).
 
