@@ -18,6 +18,7 @@ grey ("offline") while uploads fail.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -138,12 +139,27 @@ class TabletDevice:
                          f"({self.settings.hub_url})")
         lines.append(tr(lang, "status.device", id=self.outbox.device_id))
         if self.uploader is not None:
-            lines.extend(self.uploader.status().lines())
+            lines.extend(self._upload_lines(lang))
         else:
             lines.append(self.enrollment_problem or tr(lang, "status.not_enrolled"))
         damaged = self.outbox.damaged_files()
         if damaged:
             lines.append(tr(lang, "status.damaged", n=len(damaged)))
+        return lines
+
+    def _upload_lines(self, lang: str) -> list[str]:
+        status = self.uploader.status()
+        now = time.time()
+        lines = [tr(lang, "status.server", url=status.server_url)]
+        if status.last_success_at:
+            lines.append(tr(lang, "status.last_upload", age=_age(max(0.0, now - status.last_success_at))))
+        else:
+            lines.append(tr(lang, "status.never_uploaded"))
+        if status.failures:
+            lines.append(tr(lang, "status.failing", n=status.failures, error=status.last_error or "?",
+                            age=_age(max(0.0, (status.next_attempt_at or now) - now))))
+        if status.quarantined:
+            lines.append(tr(lang, "status.quarantined", n=status.quarantined))
         return lines
 
     # -- inside ------------------------------------------------------------------------------

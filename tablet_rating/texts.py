@@ -76,6 +76,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.not_enrolled": (
         "Chưa đăng ký với máy chủ trung tâm: bản ghi được giữ trên máy (lệnh tablet-rating enroll)",
         "Not enrolled with the central server: records stay on this tablet (command tablet-rating enroll)"),
+    "status.server": ("Máy chủ trung tâm: {url}", "Central server: {url}"),
+    "status.last_upload": ("Lần gửi thành công gần nhất: {age} trước", "Last successful upload: {age} ago"),
+    "status.never_uploaded": ("Chưa gửi thành công lần nào", "No successful upload yet"),
+    "status.failing": ("Gửi lỗi {n} lần liên tiếp: {error}; thử lại sau {age}",
+                       "Upload failed {n} times in a row: {error}; next try in {age}"),
+    "status.quarantined": ("Bản ghi máy chủ từ chối, giữ trên máy: {n}",
+                           "Records refused by the server, kept on this tablet: {n}"),
     "status.damaged": ("Tệp hỏng đã được cất riêng: {n} (báo cho bộ phận kỹ thuật)",
                        "Damaged files set aside: {n} (tell IT staff)"),
 }
