@@ -124,8 +124,9 @@ def line_chart(points: Sequence[tuple[str, float | None, int]], *, title: str, e
     if not points or all(v is None for _, v, _ in points):
         return _empty(empty)
     left, right, top_pad, bottom, plot_h = 48, 16, 14, 44, 180
-    step = max(14, min(60, 760 // max(1, len(points))))
-    width = left + step * max(1, len(points) - 1) + right + 20
+    step = min(60.0, 760 / max(1, len(points) - 1))  # the whole range fits ~800 px, whatever its length
+    width = int(left + step * max(1, len(points) - 1) + right + 20)
+    radius = 3.5 if step >= 8 else 2
     height = top_pad + plot_h + bottom
     body = []
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
@@ -136,7 +137,7 @@ def line_chart(points: Sequence[tuple[str, float | None, int]], *, title: str, e
     label_every = max(1, len(points) // 12)
     segments: list[list[str]] = [[]]
     for i, (label, value, n) in enumerate(points):
-        x = left + 10 + i * step
+        x = round(left + 10 + i * step, 1)
         if i % label_every == 0:
             body.append(f"<text x='{x}' y='{top_pad + plot_h + 16}' font-size='10' text-anchor='middle' "
                         f"fill='{TEXT}'>{escape(label)}</text>")
@@ -145,7 +146,7 @@ def line_chart(points: Sequence[tuple[str, float | None, int]], *, title: str, e
             continue
         y = top_pad + plot_h * (1 - value)
         segments[-1].append(f"{x},{y:.1f}")
-        body.append(f"<circle cx='{x}' cy='{y:.1f}' r='3.5' fill='{BAR}'>"
+        body.append(f"<circle cx='{x}' cy='{y:.1f}' r='{radius}' fill='{BAR}'>"
                     f"<title>{escape(label)}: {_pct(value)} (n = {n})</title></circle>")
     for seg in segments:
         if len(seg) > 1:
