@@ -131,6 +131,7 @@ class RatingSession:
         self.hub_online: bool | None = None  # None: not known yet
         self._offline_since: float | None = None
         self._deadline: float | None = None
+        self._lang_reset_at: float | None = None
         self._last_tap = float("-inf")
         self._last_standalone_rating = float("-inf")
         self._handled_tickets: dict[str, None] = {}
@@ -171,7 +172,7 @@ class RatingSession:
 
     def next_deadline(self) -> float | None:
         """Clock time at which ``tick()`` has something to do, or None."""
-        deadlines = [d for d in (self._deadline, self._fallback_at()) if d is not None]
+        deadlines = [d for d in (self._deadline, self._fallback_at(), self._lang_reset_at) if d is not None]
         return min(deadlines) if deadlines else None
 
     # -- events from the hub ---------------------------------------------------------------
@@ -308,6 +309,9 @@ class RatingSession:
         if lang not in ("vi", "en"):
             raise ValueError(f"lang: expected 'vi' or 'en', found {lang!r}")
         self.lang = lang
+        # On a screen with no timeout of its own (idle, or the standalone prompt), a citizen
+        # who switched language and walked away must not leave it for the next one.
+        self._lang_reset_at = self.clock() + self.config.rating.prompt_timeout_s if lang != self.default_lang else None
         self._changed()
 
     # -- time -------------------------------------------------------------------------------
@@ -325,6 +329,11 @@ class RatingSession:
                 self._go(THANKS, timeout=self.config.rating.thanks_s)
             elif self.state == THANKS:
                 self._after_rating()
+        if self._lang_reset_at is not None and now >= self._lang_reset_at:
+            self._lang_reset_at = None
+            if self.ticket is None and self.state in (IDLE, PROMPT):
+                self.lang = self.default_lang
+                self._changed()
         if self.state == IDLE and self.effective_mode == STANDALONE:
             self._go(PROMPT)  # the hub is gone: keep collecting ratings on our own
 
@@ -352,7 +361,7 @@ class RatingSession:
 
     def _after_rating(self) -> None:
         self.ticket, self.score = None, None
-        self.lang = self.default_lang
+        self.lang, self._lang_reset_at = self.default_lang, None
         self.selected_reasons, self.comment = [], ""
         self._go(PROMPT if self.effective_mode == STANDALONE else IDLE)
 

@@ -288,3 +288,13 @@ def test_a_citizen_switching_language_is_recorded_and_the_next_citizen_starts_in
     session.tick()
     assert session.state == IDLE and session.lang == "vi"
     assert outbox.pending()[0]["lang"] == "en"
+
+
+def test_a_language_switch_left_on_the_standalone_prompt_returns_to_the_default(tablet_config, outbox, clock):
+    config = tablet_config(mode="standalone", clerk_id="tran-thi-binh", prompt_timeout_s=30)
+    session = make_session(config, outbox, clock, mode="standalone", clerk_id="tran-thi-binh")
+    session.set_lang("en")
+    assert session.next_deadline() == clock.now + 30
+    clock.advance(31)
+    session.tick()
+    assert session.lang == "vi" and session.state == PROMPT and len(outbox) == 0
