@@ -39,6 +39,10 @@ class KivyDriver:
         return self
 
     def stop(self) -> None:
+        """Stop the app and empty the window (a second call does nothing)."""
+        if getattr(self, "_stopped", False):
+            return
+        self._stopped = True
         app = self.app
         app.dispatch("on_stop")
         for child in list(self.window.children):

@@ -276,7 +276,7 @@ def _qr_texture(link: str):
     return texture
 
 
-class PinScreen(Screen):
+class AdminPinScreen(Screen):
     entered = StringProperty("")
     message = StringProperty("")
 
@@ -331,7 +331,7 @@ class KioskApp(App):
         for screen in (HomeScreen(name="home"), TakeScreen(name="take"), TicketScreen(name="ticket"),
                        FieldsScreen(name="fields"), ProceduresScreen(name="procedures"),
                        SearchScreen(name="search"), DetailScreen(name="detail"),
-                       PinScreen(name="pin"), AdminScreen(name="admin")):
+                       AdminPinScreen(name="pin"), AdminScreen(name="admin")):
             manager.add_widget(screen)
         manager.current = "home"
         self.manager = manager
@@ -534,7 +534,7 @@ class KioskApp(App):
         self.go("pin")
 
     def pin_key(self, key: str) -> None:
-        pin: PinScreen = self.manager.get_screen("pin")
+        pin: AdminPinScreen = self.manager.get_screen("pin")
         if key == "back":
             pin.entered = pin.entered[:-1]
         elif key == "OK":
