@@ -27,7 +27,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-__all__ = ["AtomicJSONStorage", "StoreCorrupted", "StoreWriteError", "write_atomically", "fsync_directory"]
+__all__ = ["AtomicJSONStorage", "StoreCorrupted", "StoreWriteError", "write_atomically", "fsync_directory", "move_aside"]
 
 
 class StoreCorrupted(Exception):

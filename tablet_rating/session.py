@@ -9,7 +9,8 @@ Rules it enforces (DESIGN.md §2, §6):
 
 * Linked mode: a prompt opens when the hub reports that the clerk finished a ticket at this
   counter. One rating per ticket — a ticket already rated (also before a restart: the
-  pending ratings in the outbox are remembered) never prompts again. A prompt nobody
+  pending ratings in the outbox and a short list of tickets rated lately are remembered)
+  never prompts again. A prompt nobody
   answers within ``rating.prompt_timeout_s`` becomes a *not rated* record (score and
   satisfied null), which rates leave out of their denominator.
 * A level that is not ``satisfied`` asks for reasons and an optional comment; send, skip or
@@ -26,6 +27,7 @@ shell asks ``next_deadline()`` and calls ``tick()`` then (one ``Clock.schedule_o
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -37,7 +39,7 @@ from typing import Any
 from sync import records
 from sync.config import Config
 from sync.outbox import Outbox, OutboxWriteError
-from sync.store import StoreWriteError
+from sync.store import StoreWriteError, move_aside, write_atomically
 
 __all__ = [
     "DEBOUNCE_S",
@@ -135,6 +137,9 @@ class RatingSession:
         self._last_tap = float("-inf")
         self._last_standalone_rating = float("-inf")
         self._handled_tickets: dict[str, None] = {}
+        self._rated_path = outbox.path.parent / "rated-tickets.json"
+        for ticket_id in self._load_rated():
+            self._remember(ticket_id)
         for record in outbox.pending():
             if record.get("kind") == "rating" and record.get("ticket_id"):
                 self._remember(record["ticket_id"])
@@ -411,9 +416,37 @@ class RatingSession:
             self._changed()
             return None
         self.write_error = None
+        if ticket.id is not None:
+            self._save_rated(ticket.id)
         if self.on_record is not None:
             self.on_record(self.last_record)
         return self.last_record
+
+    # Tickets rated lately, kept beside the outbox: a rating leaves the outbox once the
+    # server has it, but after a restart the hub still reports the last finished ticket,
+    # which must not prompt a second time. The outbox is the record of truth; this list only
+    # bridges what was already uploaded.
+    _RATED_KEPT = 50
+
+    def _load_rated(self) -> list[str]:
+        try:
+            data = json.loads(self._rated_path.read_text(encoding="utf-8"))
+            if isinstance(data, list) and all(isinstance(i, str) for i in data):
+                return data
+            raise ValueError("not a list of ticket ids")
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            moved = move_aside(self._rated_path)
+            log.warning("list of rated tickets unreadable (%s); moved to %s", exc, moved)
+            return []
+
+    def _save_rated(self, ticket_id: str) -> None:
+        recent = [t for t in self._handled_tickets if t != ticket_id][-(self._RATED_KEPT - 1):] + [ticket_id]
+        try:
+            write_atomically(self._rated_path, json.dumps(recent).encode())
+        except StoreWriteError as exc:  # the rating itself is stored; only the reminder is lost
+            log.error("could not note ticket %s as rated: %s", ticket_id, exc)
 
     def _recent(self, finished_at: Any) -> bool:
         age = _seconds_ago(finished_at)

@@ -88,6 +88,20 @@ def test_a_ticket_is_rated_once_even_when_the_hub_repeats_it_or_the_tablet_resta
         assert again.state == IDLE and len(box) == 1
 
 
+def test_a_ticket_rated_and_already_uploaded_does_not_prompt_again_after_a_restart(tablet_config, tmp_path, clock):
+    config = tablet_config()
+    ticket = finished()
+    with Outbox(tmp_path / "box") as box:
+        session = make_session(config, box, clock)
+        session.ticket_finished(ticket, CLERK)
+        session.tap_level(3)
+        box.ack([r["id"] for r in box.pending()])  # the server has it: it leaves the outbox
+    with Outbox(tmp_path / "box") as box:
+        again = make_session(config, box, clock)
+        assert not again.ticket_finished(ticket, CLERK)  # the hub still reports it as last finished
+        assert again.state == IDLE and len(box) == 0
+
+
 def test_an_unanswered_prompt_becomes_a_not_rated_record(tablet_config, outbox, clock):
     session = make_session(tablet_config(prompt_timeout_s=30), outbox, clock)
     ticket = finished(number=1002)
