@@ -743,16 +743,16 @@ def start_background_sync(config, outbox: Outbox, data_path: str | os.PathLike, 
     """Start uploading ``outbox`` in the background, as the kiosk and tablet apps do.
 
     ``data_path`` is the device's own folder (the kiosk's data directory, or a tablet's
-    ``tablet-<counter>`` folder): credentials, schedule and quarantine live there. Returns
-    None — records simply stay in the outbox — when ``sync.server_url`` is empty or the
-    device is not enrolled yet. ``on_config_change(update)`` is called (from the uploader
-    thread) when the server's office configuration changed.
+    ``tablet-<counter>`` folder): credentials, schedule and quarantine live there. Uploads
+    go to ``sync.server_url``, or — when the config names none — to the server the device
+    was enrolled with (a tablet enrolled from its settings screen). Returns None — records
+    simply stay in the outbox — when the device is not enrolled (or its credentials are
+    unreadable: the error is logged). ``on_config_change(update)`` is called (from the
+    uploader thread) when the server's office configuration changed.
     """
     from sync.config_pull import ConfigPuller
     from sync.enrollment import EnrollmentError, load_credentials
 
-    if not config.sync.server_url:
-        return None
     try:
         credentials = load_credentials(data_path)
     except EnrollmentError as exc:
@@ -761,9 +761,10 @@ def start_background_sync(config, outbox: Outbox, data_path: str | os.PathLike, 
     if credentials is None:
         log.warning("uploads are off: this device is not enrolled (run `enroll --server URL --code CODE`)")
         return None
+    server_url = config.sync.server_url or credentials.server_url
     session = session_for(config)
-    puller = ConfigPuller(config.sync.server_url, credentials.token, data_path, session=session)
-    uploader = Uploader(outbox, server_url=config.sync.server_url, token=credentials.token, device_dir=data_path,
+    puller = ConfigPuller(server_url, credentials.token, data_path, session=session)
+    uploader = Uploader(outbox, server_url=server_url, token=credentials.token, device_dir=data_path,
                         batch_size=config.sync.batch_size, interval_s=config.sync.interval_s,
                         heartbeat_s=config.sync.heartbeat_s, session=session, on_round=on_round,
                         config_puller=puller, base_config=config, on_config_change=on_config_change)

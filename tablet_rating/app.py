@@ -315,6 +315,7 @@ class TabletApp(App):
         Clock.schedule_once(run, 0)
 
     def _on_session(self, session: RatingSession) -> None:
+        self.office = session.config  # the server may have sent a new office configuration
         self.lang = session.lang
         counter = session.counter
         self.counter_name = counter.name.get(self.lang)
@@ -330,7 +331,7 @@ class TabletApp(App):
         number = session.ticket.number if session.ticket else None
         self.ticket_text = tr(self.lang, "prompt.ticket", number=number) if number is not None else ""
         self._update_status()
-        key = (self.lang, len(session.levels))
+        key = (self.lang, tuple(level.label for level in session.levels))
         if key != self._faces_key:
             self.sm.get_screen(PROMPT).build_faces(self)
             self._faces_key = key

@@ -12,7 +12,8 @@ folder. The outbox is ``<device folder>/outbox``, hub photos go to ``<device fol
 
 When the device has been enrolled (``tablet-rating enroll``), the ``sync.uploader.Uploader``
 runs next to the UI and is woken after every stored rating; the status dot then also turns
-grey ("offline") while uploads fail.
+grey ("offline") while uploads fail. The office configuration the central server holds
+(clerks, rating scale, reasons) is applied at start and, when it changes, between ratings.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from pathlib import Path
 
 from sync.config import Config
 from sync.device_cli import device_dir as _device_dir
+from sync.config_pull import with_stored_overlay
 from sync.enrollment import EnrollmentError, enroll, load_credentials
 from sync.outbox import Outbox
-from sync.uploader import Uploader, session_for
+from sync.uploader import Uploader, session_for, start_background_sync
 from tablet_rating.hub_link import HubLink
 from tablet_rating.session import ERROR, LINKED, OFFLINE, RatingSession
 from tablet_rating.settings import TabletSettings
@@ -48,9 +50,9 @@ class TabletDevice:
 
     def __init__(self, config: Config, device_dir: str | Path, *, counter_id: int | None = None,
                  call_soon: Callable[..., None] | None = None, offline_fallback_s: float | None = None):
-        self.config = config
         self.device_dir = Path(device_dir)
         self.device_dir.mkdir(parents=True, exist_ok=True)
+        self.config = config = with_stored_overlay(config, self.device_dir)
         self.call_soon = call_soon or (lambda fn, *args: fn(*args))
         self.settings = TabletSettings.load(self.device_dir, config, counter_id)
         self.outbox = Outbox(self.device_dir / "outbox")
@@ -166,18 +168,24 @@ class TabletDevice:
 
     def _start_uploader(self) -> None:
         try:
-            creds = load_credentials(self.device_dir)
+            creds = load_credentials(self.device_dir)  # read here too, to tell staff what is wrong
         except EnrollmentError as exc:
             self.enrollment_problem = str(exc)
             log.error("%s", exc)
             return
         if creds is None:
             return
-        sync = self.config.sync
-        self.uploader = Uploader(self.outbox, server_url=sync.server_url or creds.server_url, token=creds.token,
-                                 device_dir=self.device_dir, batch_size=sync.batch_size, interval_s=sync.interval_s,
-                                 heartbeat_s=sync.heartbeat_s, session=session_for(self.config))
-        self.uploader.start()
+        self.uploader = start_background_sync(
+            self.config, self.outbox, self.device_dir,
+            on_config_change=lambda update: self.call_soon(self._office_changed, update))
+
+    def _office_changed(self, update) -> None:
+        """The central server changed this office's configuration (clerks, scale, reasons…)."""
+        for problem in update.problems:
+            log.warning("office configuration from the server not applied: %s", problem)
+        if update.config is not None:
+            self.config = update.config
+            self.session.office_changed(update.config)
 
     def _on_record(self, record: dict) -> None:
         if self.uploader is not None:

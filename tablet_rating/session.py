@@ -118,6 +118,7 @@ class RatingSession:
         self.on_record: Callable[[dict], None] | None = None  # told after each stored record
         self.levels = config.levels
         self.reasons = config.reasons
+        self._next_config: Config | None = None
 
         self.state = IDLE
         self.clerk: Clerk | None = self._configured_clerk(clerk_id)
@@ -309,6 +310,34 @@ class RatingSession:
         self.ticket, self.score = None, None
         self._go(PROMPT if self.effective_mode == STANDALONE else IDLE)
 
+    def office_changed(self, config: Config) -> None:
+        """A new office configuration (clerk names, rating scale, reasons) from the server.
+
+        Applied at once when nobody is rating, otherwise as soon as the current citizen is
+        done — a scale never changes under a finger. A configuration without this tablet's
+        counter is not applied (logged).
+        """
+        self._next_config = config
+        if self.state == IDLE or (self.state == PROMPT and self.ticket is None):
+            self._apply_next_config()
+
+    def _apply_next_config(self) -> None:
+        config, self._next_config = self._next_config, None
+        if config is None:
+            return
+        try:
+            config.counter(self.counter_id)
+        except KeyError:
+            log.warning("new office configuration has no counter %s; keeping the current one", self.counter_id)
+            return
+        self.config, self.levels, self.reasons = config, config.levels, config.reasons
+        if self.clerk is not None:
+            try:
+                self.clerk = self._configured_clerk(self.clerk.id) or self.clerk
+            except KeyError:
+                pass
+        self._changed()
+
     def set_lang(self, lang: str) -> None:
         """The citizen switched the language; it returns to the default after their rating."""
         if lang not in ("vi", "en"):
@@ -365,6 +394,7 @@ class RatingSession:
         self._changed()
 
     def _after_rating(self) -> None:
+        self._apply_next_config()
         self.ticket, self.score = None, None
         self.lang, self._lang_reset_at = self.default_lang, None
         self.selected_reasons, self.comment = [], ""

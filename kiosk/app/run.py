@@ -43,6 +43,9 @@ def configure_kivy(cfg: Config) -> None:
 
 
 def run_kiosk(cfg: Config) -> int:
+    from sync.config_pull import with_stored_overlay
+
+    cfg = with_stored_overlay(cfg, cfg.data_path)  # the office as the central server last described it
     configure_kivy(cfg)
     from kiosk.hub import HubStartError, OfficeHub
     from sync.outbox import Outbox

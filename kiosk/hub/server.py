@@ -176,7 +176,10 @@ def serve_forever(config: Config) -> int:
     """
     import signal
 
+    from sync.config_pull import with_stored_overlay
     from sync.outbox import Outbox, OutboxLocked
+
+    config = with_stored_overlay(config, config.data_path)  # the office as the central server last described it
 
     try:
         outbox = Outbox(config.data_path / "outbox")

@@ -312,3 +312,19 @@ def test_a_language_switch_left_on_the_standalone_prompt_returns_to_the_default(
     clock.advance(31)
     session.tick()
     assert session.lang == "vi" and session.state == PROMPT and len(outbox) == 0
+
+
+def test_a_new_rating_scale_from_the_server_waits_for_the_citizen_then_applies(tablet_config, outbox, clock):
+    session = make_session(tablet_config(scale=3), outbox, clock)
+    five_levels = tablet_config(scale=5)
+    session.ticket_finished(finished(), CLERK)
+    session.office_changed(five_levels)
+    assert len(session.levels) == 3  # never under a finger
+    session.tap_level(3)
+    assert session.state == THANKS
+    clock.advance(10)
+    session.tick()
+    assert session.state == IDLE and len(session.levels) == 5
+    session.ticket_finished(finished(number=1002), CLERK)
+    session.tap_level(5)
+    assert outbox.pending()[-1]["scale"] == 5
