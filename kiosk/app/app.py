@@ -588,6 +588,41 @@ class KioskApp(App):
             admin.result = self.t("admin.catalog_failed", error=str(exc))
         self.refresh_admin()
 
+    def admin_enroll(self, server_url: str, code: str) -> None:
+        """Exchange an admin's one-time code for this kiosk's upload token, off the UI thread
+        (it is network), then start uploading the ticket records at once."""
+        from sync.enrollment import enroll
+        from sync.uploader import session_for
+
+        admin = self.manager.get_screen("admin")
+        server_url, code = server_url.strip(), code.strip()
+        admin.result = self.t("admin.enrolling", server=server_url)
+
+        def work():
+            try:
+                credentials = enroll(server_url, code, self.office.data_path, session=session_for(self.office))
+                message = self.t("admin.enrolled", office=credentials.office_id)
+                Clock.schedule_once(lambda _dt: self._enrolled(message), 0)
+            except Exception as exc:  # EnrollmentError and its kin: shown to the admin as they are
+                error = str(exc)
+                log.warning("enrollment failed: %s", error)
+                Clock.schedule_once(lambda _dt: self._enroll_failed(error), 0)
+
+        self.enroll_thread = threading.Thread(target=work, name="kiosk-enroll", daemon=True)
+        self.enroll_thread.start()
+
+    def _enrolled(self, message: str) -> None:
+        from sync.uploader import start_background_sync
+
+        if self.uploader is not None:
+            self.uploader.stop()
+        self.uploader = start_background_sync(self.office, self.engine.outbox, self.office.data_path)
+        self.manager.get_screen("admin").result = message
+        self.refresh_admin()
+
+    def _enroll_failed(self, error: str) -> None:
+        self.manager.get_screen("admin").result = self.t("admin.enroll_failed", error=error)
+
     def admin_exit(self) -> None:
         self.stop()
 

@@ -92,6 +92,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "admin.sync_none": ("Không có bản ghi chờ gửi", "Nothing waiting to upload"),
     "admin.sync_off": ("Chưa cấu hình máy chủ trung tâm (sync.server_url)",
                        "No central server configured (sync.server_url)"),
+    "admin.server_url": ("Địa chỉ máy chủ (https://…)", "Server address (https://…)"),
+    "admin.code": ("Mã đăng ký", "Enrollment code"),
+    "admin.enroll": ("Đăng ký thiết bị", "Enroll this device"),
+    "admin.enrolling": ("Đang đăng ký với {server}…", "Enrolling with {server}…"),
+    "admin.enrolled": ("Đã đăng ký với máy chủ, đơn vị {office}; bắt đầu gửi dữ liệu",
+                       "Enrolled with the server, office {office}; uploads started"),
+    "admin.enroll_failed": ("Đăng ký không thành công: {error}", "Enrollment failed: {error}"),
     "admin.faults": ("Sự cố: {faults}", "Faults: {faults}"),
     "admin.no_faults": ("Không có sự cố", "No faults"),
 }
