@@ -27,6 +27,7 @@ import logging
 import threading
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -453,7 +454,7 @@ class KioskApp(App):
             self.go_home(reset=True)
 
     def _tick_clock(self, _dt=None) -> None:
-        now = datetime.now()
+        now = datetime.now(ZoneInfo(self.office.office.timezone))  # the office's time, whatever the PC's zone
         self.clock_text = now.strftime("%H:%M  %d/%m/%Y")
         self._clock_event = Clock.schedule_once(self._tick_clock, 60.5 - now.second - now.microsecond / 1e6)
 
