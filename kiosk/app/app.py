@@ -325,7 +325,7 @@ class KioskApp(App):
     def build(self):
         _load_kv()
         self._apply_look()
-        _window().bind(on_touch_down=self._touched, size=lambda *_: self._apply_look())
+        _window().bind(on_touch_down=self._touched, size=self._on_window_size)
         root = KioskRoot()
         manager: ScreenManager = root.ids.manager
         manager.transition = NoTransition()  # instant: a slide costs a quarter second per tap
@@ -364,7 +364,10 @@ class KioskApp(App):
         for event in (self._idle_event, self._home_event, self._clock_event):
             if event is not None:
                 event.cancel()
-        _window().unbind(on_touch_down=self._touched)
+        _window().unbind(on_touch_down=self._touched, size=self._on_window_size)
+
+    def _on_window_size(self, *_args) -> None:
+        self._apply_look()
 
     def _apply_look(self) -> None:
         window = _window()
