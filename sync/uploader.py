@@ -759,7 +759,8 @@ def start_background_sync(config, outbox: Outbox, data_path: str | os.PathLike, 
         log.error("uploads are off: %s", exc)
         return None
     if credentials is None:
-        log.warning("uploads are off: this device is not enrolled (run `enroll --server URL --code CODE`)")
+        if config.sync.server_url:  # meant to upload, but not enrolled yet: say so
+            log.warning("uploads are off: this device is not enrolled (run `enroll --server URL --code CODE`)")
         return None
     server_url = config.sync.server_url or credentials.server_url
     session = session_for(config)
