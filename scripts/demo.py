@@ -83,7 +83,8 @@ class Demo:
         self.seed = seed
         self.headless = headless
         self.children: list[tuple[str, subprocess.Popen]] = []
-        self.env = dict(os.environ, KIVY_NO_ARGS="1")
+        # Kivy logs to ~/.kivy/logs only: the console stays readable for the addresses below
+        self.env = dict(os.environ, KIVY_NO_ARGS="1", KIVY_NO_CONSOLELOG="1")
 
     # -- helpers -----------------------------------------------------------------------
     def command(self, program: str, *args: str, stdin: str | None = None, check: bool = True) -> str:
