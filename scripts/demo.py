@@ -173,10 +173,13 @@ class Demo:
             self.start("office hub", "kiosk", "hub")
         wait_http(f"{cfg.hub_url}/api/v1/state", "the office hub", self.children[1][1])
 
+        consoles = "\n                            ".join(
+            f"{cfg.hub_url}/console#counter={c.id}&token={c.token}" for c in cfg.counters)
         print(f"""
   Thước Đo demo is running — office: {cfg.office.name}
     Lobby display (TV):     {cfg.hub_url}/display
-    Clerk console:          {cfg.hub_url}/console   (clerk PINs in config.yaml, e.g. {cfg.clerks[0].name}: {cfg.clerks[0].pin})
+    Clerk console:          {consoles}
+                            (clerk PINs in config.yaml, e.g. {cfg.clerks[0].name}: {cfg.clerks[0].pin})
     Admin dashboard:        {server_url}/            (login {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]})
     Kiosk and tablets:      {"windows on this screen" if windows else "not started (no display)"}
   Press Ctrl-C to stop everything.
