@@ -354,13 +354,13 @@ class SyncStatus:
         now = time.time()
         out = [f"{t['server']}: {self.server_url or t['no_server']}", f"{t['pending']}: {self.pending}"]
         if self.oldest_pending_age_s is not None:
-            out.append(f"{t['oldest']}: {_age(self.oldest_pending_age_s)}")
-        out.append(f"{t['last_ok']}: " + (f"{_iso(self.last_success_at)} ({_age(now - self.last_success_at)} {t['ago']})"
+            out.append(f"{t['oldest']}: {age_in_words(self.oldest_pending_age_s)}")
+        out.append(f"{t['last_ok']}: " + (f"{_iso(self.last_success_at)} ({age_in_words(now - self.last_success_at)} {t['ago']})"
                                           if self.last_success_at else t["never"]))
         if self.last_error:
             out.append(f"{t['last_error']}: {self.last_error} ({_iso(self.last_error_at)})")
         if self.failures and self.next_attempt_at:
-            out.append(t["retry"].format(n=self.failures, wait=_age(max(0.0, self.next_attempt_at - now))))
+            out.append(t["retry"].format(n=self.failures, wait=age_in_words(max(0.0, self.next_attempt_at - now))))
         out.append(f"{t['quarantined']}: {self.quarantined}")
         return out
 
@@ -379,7 +379,8 @@ _STATUS_WORDS = {
 }
 
 
-def _age(seconds: float) -> str:
+def age_in_words(seconds: float) -> str:
+    """A duration as staff read it on a status screen: '45 s', '12 min', '3 h', '2 days'."""
     seconds = int(seconds)
     if seconds < 120:
         return f"{seconds} s"

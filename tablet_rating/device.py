@@ -24,11 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sync.config import Config
-from sync.device_cli import device_dir as _device_dir
 from sync.config_pull import with_stored_overlay
+from sync.device_cli import device_dir as _device_dir
 from sync.enrollment import EnrollmentError, enroll, load_credentials
 from sync.outbox import Outbox
-from sync.uploader import Uploader, session_for, start_background_sync
+from sync.uploader import Uploader, age_in_words, session_for, start_background_sync
 from tablet_rating.hub_link import HubLink
 from tablet_rating.session import ERROR, LINKED, OFFLINE, RatingSession
 from tablet_rating.settings import TabletSettings
@@ -132,7 +132,7 @@ class TabletDevice:
             lines.insert(0, tr(lang, "status.write_error", detail=self.session.write_error))
         age = self.outbox.oldest_pending_age()
         if age is not None:
-            lines.append(tr(lang, "status.oldest", age=_age(age)))
+            lines.append(tr(lang, "status.oldest", age=age_in_words(age)))
         if self.settings.mode != LINKED:
             lines.append(tr(lang, "status.hub_unused"))
         else:
@@ -154,12 +154,12 @@ class TabletDevice:
         now = time.time()
         lines = [tr(lang, "status.server", url=status.server_url)]
         if status.last_success_at:
-            lines.append(tr(lang, "status.last_upload", age=_age(max(0.0, now - status.last_success_at))))
+            lines.append(tr(lang, "status.last_upload", age=age_in_words(max(0.0, now - status.last_success_at))))
         else:
             lines.append(tr(lang, "status.never_uploaded"))
         if status.failures:
             lines.append(tr(lang, "status.failing", n=status.failures, error=status.last_error or "?",
-                            age=_age(max(0.0, (status.next_attempt_at or now) - now))))
+                            age=age_in_words(max(0.0, (status.next_attempt_at or now) - now))))
         if status.quarantined:
             lines.append(tr(lang, "status.quarantined", n=status.quarantined))
         return lines
@@ -214,13 +214,3 @@ class TabletDevice:
         elif name == "counter":
             self.session.counter_snapshot(data)
 
-
-def _age(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
