@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from virtual_screen import start_virtual_screen  # bench/virtual_screen.py
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,23 +127,6 @@ def _child_taps(config_path: str, taps: int) -> None:
     outbox.close()
 
 
-def _display() -> subprocess.Popen | None:
-    if os.environ.get("DISPLAY"):
-        return None
-    if not shutil.which("Xvfb"):
-        sys.exit("Xvfb is missing: apt-get install xvfb (or run with a DISPLAY)")
-    number = next(n for n in range(90, 200) if not Path(f"/tmp/.X{n}-lock").exists()
-                  and not Path(f"/tmp/.X11-unix/X{n}").exists())
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{number}").exists():
-            break
-        time.sleep(0.05)
-    os.environ["DISPLAY"] = f":{number}"
-    return proc
-
-
 def _run(args: list[str]) -> list[str]:
     done = subprocess.run([sys.executable, __file__, *args], check=False, capture_output=True, text=True, timeout=300,
                           cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
@@ -165,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         _child_taps(args.config, args.taps)
         return 0
 
-    xvfb = _display()
+    xvfb = start_virtual_screen()
     try:
         starts, start_cpu = [], []
         for _ in range(2 if args.quick else 5):

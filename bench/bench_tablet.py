@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from virtual_screen import start_virtual_screen  # bench/virtual_screen.py
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,20 +39,7 @@ def _kivy_environment(tmp: Path) -> subprocess.Popen | None:
     """Kivy settings for a headless run; start Xvfb when there is no screen."""
     os.environ.update(KIVY_HOME=str(tmp / "kivy-home"), KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1",
                       KIVY_LOG_MODE="PYTHON", KIVY_METRICS_DENSITY="1")
-    if os.environ.get("DISPLAY"):
-        return None
-    if not shutil.which("Xvfb"):
-        sys.exit("error: no DISPLAY and no Xvfb to make one (apt-get install xvfb)")
-    number = next(n for n in range(150, 250) if not Path(f"/tmp/.X11-unix/X{n}").exists()
-                  and not Path(f"/tmp/.X{n}-lock").exists())
-    xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{number}").exists():
-            break
-        time.sleep(0.05)
-    os.environ["DISPLAY"] = f":{number}"
-    return xvfb
+    return start_virtual_screen()
 
 
 def _fill(outbox_dir: Path, config, count: int) -> None:
