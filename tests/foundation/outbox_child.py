@@ -1,8 +1,9 @@
 """A separate process that writes an outbox in a loop, for the kill -9 tests.
 
-Prints ``A <id>`` after each append has returned and ``K <id>`` after each ack has
-returned, flushing every line, so the parent knows exactly what was promised before it
-kills this process. With ``--fsize BYTES`` it runs under a file-size limit to act like a
+Prints ``A <id>`` after each append has returned, ``T <id>`` for each record it is about
+to acknowledge and ``K <id>`` once that ack has returned, flushing every line, so the parent
+knows exactly what was promised — and which acks were in flight — when it kills this
+process. With ``--fsize BYTES`` it runs under a file-size limit to act like a
 full disk.
 """
 
@@ -44,6 +45,8 @@ while True:
     count += 1
     if args.ack_every and count % args.ack_every == 0:
         batch = outbox.pending(args.ack_every // 2)
+        for r in batch:
+            print(f"T {r['id']}", flush=True)
         outbox.ack([r["id"] for r in batch])
         for r in batch:
             print(f"K {r['id']}", flush=True)
