@@ -179,6 +179,9 @@ def test_an_office_manager_only_ever_sees_their_own_office(dash):
 def test_the_enrollment_code_button_makes_a_working_code_and_revoke_stops_the_device(dash):
     admin = dash.login("quanly-b")
     page = admin.get("/dashboard/devices").text
+    for viewer in (admin, dash.login("tinh")):  # the province admin's page has the office import form
+        title = re.search(r"<title>(.*?)</title>", viewer.get("/dashboard/devices").text, re.S).group(1)
+        assert "<" not in title and "Thước Đo" in title  # a plain page title, no form inside it
     refused = admin.post("/dashboard/devices/enroll", data={"kind": "tablet", "name": "Quầy 2", "csrf_token": "x"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf"
     shown = admin.post("/dashboard/devices/enroll", data={"kind": "tablet", "name": "Máy tính bảng quầy 2",
