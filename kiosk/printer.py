@@ -16,7 +16,9 @@ each ticket and closed after, so a printer that was unplugged and plugged back i
 at the next ticket.
 
 Any failure — unplugged, switched off, no paper reported by the driver, unreachable over the
-network — raises ``PrinterError`` with a message naming the backend and what went wrong. The
+network, a missing USB library (pyusb, libusb-1.0) or serial library — raises ``PrinterError``
+with a message naming the backend and what went wrong: whatever a backend raises is turned
+into that one error, so the caller has exactly one thing to catch. The
 kiosk catches it *after* the ticket was issued and shown: a printer problem never stops a
 citizen from getting a number (see ``kiosk/app``).
 """
@@ -290,7 +292,7 @@ class TicketPrinter:
                 self.jobs += 1
             except PrinterError:
                 raise
-            except (_escpos_error(), OSError, ValueError, AssertionError) as exc:
+            except Exception as exc:  # noqa: BLE001 — every backend has its own errors (pyusb, pyserial, sockets…)
                 raise PrinterError(f"printer {self.describe()}: {_reason(exc)}") from exc
             finally:
                 if device is not None:
@@ -302,7 +304,7 @@ class TicketPrinter:
     def print_ticket(self, slip: TicketSlip) -> None:
         try:
             job = self.build_job(slip)
-        except (OSError, ValueError, _escpos_error()) as exc:
+        except Exception as exc:  # noqa: BLE001 — a font or image problem must not stop the kiosk either
             raise PrinterError(f"could not prepare the ticket for printing: {exc}") from exc
         self.send(job)
 
@@ -323,14 +325,12 @@ def warm_up() -> None:
     _font(30)
 
 
-def _escpos_error() -> type[Exception]:
-    from escpos.exceptions import Error
-
-    return Error
-
-
 def _reason(exc: Exception) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, FileNotFoundError) or "No such file" in text:
         return f"device not found — is the printer plugged in and switched on? ({text})"
+    if type(exc).__name__ == "NoBackendError":  # pyusb without the system library
+        return f"no USB library — install libusb-1.0-0 on this machine ({text})"
+    if type(exc).__name__ == "USBNotFoundError":
+        return f"USB printer not found — is it plugged in and switched on? ({text})"
     return text

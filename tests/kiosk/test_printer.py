@@ -99,3 +99,17 @@ def test_network_printer_gets_the_bytes_and_an_offline_one_fails(office_config):
     offline = _printer(office_config, backend="network", host="127.0.0.1", port=port)
     with pytest.raises(PrinterError, match=f"network \\(127.0.0.1:{port}\\)"):
         offline.print_ticket(SLIP)
+
+
+@pytest.mark.parametrize("backend", [
+    {"backend": "usb", "usb_vendor_id": 0x0416, "usb_product_id": 0x5011},  # no such device here
+    {"backend": "file", "path": "/proc/version"},  # a file nobody may write to, not even root
+    {"backend": "file", "path": "."},  # a folder, not a device
+    {"backend": "serial", "serial_device": "/dev/ttyS0"},  # pyserial is not installed
+], ids=["usb-no-device", "file-read-only", "file-folder", "serial-no-library"])
+def test_any_backend_failure_is_one_printer_error_naming_the_printer(office_config, backend):
+    printer = _printer(office_config, **backend)
+    with pytest.raises(PrinterError, match=f"^printer {backend['backend']} \\(") as raised:
+        printer.print_ticket(SLIP)
+    assert raised.value.__cause__ is not None  # the backend's own error is kept for the log
+    assert printer.jobs == 0 and printer.last_job  # the job was built, only the sending failed
