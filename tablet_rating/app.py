@@ -33,9 +33,9 @@ from kivy.uix.widget import Widget
 from sync import records
 from sync.config import Config
 from sync.enrollment import EnrollmentError
+from sync.touch import PinPad, VietKeyboard  # noqa: F401  (named in pin.kv, reasons.kv)
 from tablet_rating.device import TabletDevice, device_dir_for
 from tablet_rating.faces import Face, FaceButton, face_style  # noqa: F401  (Face: named in kv)
-from tablet_rating.keyboard import VietKeyboard  # noqa: F401  (named in reasons.kv)
 from tablet_rating.session import IDLE, PROMPT, REASONS, THANKS, RatingSession
 from tablet_rating.settings import SettingsError, TabletSettings
 from tablet_rating.texts import tr
@@ -163,8 +163,7 @@ class ThanksScreen(Screen):
 
 
 class PinScreen(Screen):
-    entered = StringProperty("")
-    message = StringProperty("")
+    pass
 
 
 class SettingsScreen(Screen):
@@ -231,6 +230,7 @@ class TabletApp(App):
     comment = StringProperty("")
     comment_count = StringProperty("")
     show_lang_switch = BooleanProperty(True)
+    max_comment_chars = NumericProperty(records.MAX_COMMENT_CHARS)
 
     def __init__(self, office: Config, device_dir: str | Path | None = None, *, counter_id: int | None = None,
                  offline_fallback_s: float | None = None, **kwargs):
@@ -410,23 +410,17 @@ class TabletApp(App):
 
     def open_admin(self) -> None:
         self.admin_open = True
-        pin = self.sm.get_screen("pin")
-        pin.entered, pin.message = "", ""
+        self.sm.get_screen("pin").ids.pad.reset()
         self.sm.current = "pin"
 
-    def pin_key(self, key: str) -> None:
-        pin = self.sm.get_screen("pin")
-        if key == "clear":
-            pin.entered = ""
-        elif key == "ok":
-            if pin.entered == self.office.kiosk.admin_pin:
-                settings = self.sm.get_screen("settings")
-                settings.load(self)
-                self.sm.current = "settings"
-            else:
-                pin.entered, pin.message = "", tr(self.lang, "pin.wrong")
-        elif len(pin.entered) < 8:
-            pin.entered += key
+    def check_pin(self, entered: str) -> None:
+        pad = self.sm.get_screen("pin").ids.pad
+        if entered == self.office.kiosk.admin_pin:
+            pad.reset()
+            self.sm.get_screen("settings").load(self)
+            self.sm.current = "settings"
+        else:
+            pad.reset(tr(self.lang, "pin.wrong"))
 
     def close_admin(self) -> None:
         self.admin_open = False

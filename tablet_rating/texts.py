@@ -7,6 +7,8 @@ come from the office configuration, not from here.
 
 from __future__ import annotations
 
+from sync.words import WordTable
+
 __all__ = ["TEXTS", "tr"]
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -28,17 +30,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reasons.skip": ("Bỏ qua", "Skip"),
     "reasons.done": ("Xong", "Done"),
     "reasons.count": ("{n}/{max} ký tự", "{n}/{max} characters"),
-    "keys.space": ("Dấu cách", "Space"),
-    "keys.delete": ("Xóa", "Delete"),
-    "keys.shift": ("Chữ hoa", "Capitals"),
     "thanks.title": ("Cảm ơn ông/bà!", "Thank you!"),
     "thanks.body": ("Ý kiến của ông/bà đã được ghi nhận.", "Your opinion has been recorded."),
     "lang.switch": ("English", "Tiếng Việt"),
     "pin.title": ("Nhập mã quản trị", "Enter the admin PIN"),
     "pin.wrong": ("Mã không đúng", "Wrong PIN"),
     "pin.cancel": ("Hủy", "Cancel"),
-    "pin.clear": ("Xóa", "Clear"),
-    "pin.ok": ("Vào", "Enter"),
     "settings.title": ("Cài đặt máy tính bảng", "Tablet settings"),
     "settings.counter": ("Quầy", "Counter"),
     "settings.hub_url": ("Địa chỉ máy chủ quầy (hub)", "Office hub address"),
@@ -88,8 +85,5 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(lang: str, key: str, **values) -> str:
-    """The text for ``key`` in ``lang`` ('vi' or 'en'), with ``{placeholders}`` filled in."""
-    vi, en = TEXTS[key]
-    text = en if lang == "en" else vi
-    return text.format(**values) if values else text
+# ``tr(lang, key, **values)``; the keyboard's and PIN pad's words are in ``sync.touch.keys.WORDS``.
+tr = WordTable(TEXTS)

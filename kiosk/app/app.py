@@ -39,7 +39,6 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
-from kiosk.app.keyboard import OnScreenKeyboard
 from kiosk.app.texts import tr
 from kiosk.app.widgets import AdminCorner, TapButton
 from kiosk.catalog import Catalog, CatalogError, Procedure, active_catalog_path, load_catalog
@@ -47,6 +46,7 @@ from kiosk.printer import PrinterError, TicketPrinter, TicketSlip
 from kiosk.printer import warm_up as printer_warm_up
 from kiosk.search import SearchIndex
 from sync.config import Config
+from sync.touch import PinPad, VietKeyboard  # noqa: F401  (named in search.kv, admin.kv)
 
 __all__ = ["KioskApp"]
 
@@ -63,13 +63,13 @@ THEMES = {
             "card": [1, 1, 1, 1], "card_fg": [0.08, 0.1, 0.14, 1], "line": [0.78, 0.81, 0.86, 1],
             "primary": [0.04, 0.36, 0.68, 1], "primary_fg": [1, 1, 1, 1],
             "accent": [0.8, 0.1, 0.12, 1], "warn": [1, 0.85, 0.2, 1], "warn_fg": [0.1, 0.05, 0, 1],
-            "bar": [0.04, 0.36, 0.68, 1], "bar_fg": [1, 1, 1, 1]},
+            "bar": [0.04, 0.36, 0.68, 1], "bar_fg": [1, 1, 1, 1], "key_accent": [0.86, 0.91, 0.98, 1]},
     # high contrast: black background, white text, yellow actions with black text
     True: {"bg": [0, 0, 0, 1], "fg": [1, 1, 1, 1], "muted": [0.92, 0.92, 0.92, 1],
            "card": [0.1, 0.1, 0.1, 1], "card_fg": [1, 1, 1, 1], "line": [1, 0.85, 0, 1],
            "primary": [1, 0.85, 0, 1], "primary_fg": [0, 0, 0, 1],
            "accent": [1, 0.85, 0, 1], "warn": [1, 0.85, 0, 1], "warn_fg": [0, 0, 0, 1],
-           "bar": [0.1, 0.1, 0.1, 1], "bar_fg": [1, 1, 1, 1]},
+           "bar": [0.1, 0.1, 0.1, 1], "bar_fg": [1, 1, 1, 1], "key_accent": [0.22, 0.22, 0.22, 1]},
 }
 _LARGE_FACTOR = 1.3
 _RESULTS_SHOWN = 12
@@ -180,9 +180,8 @@ class SearchScreen(Screen):
     count_text = StringProperty("")
 
     def on_kv_post(self, base_widget):
-        self.keyboard = OnScreenKeyboard()
-        self.ids.keyboard_box.add_widget(self.keyboard)
-        self.keyboard.bind(on_text_changed=lambda _kb, text: self._typed(text))
+        self.keyboard = self.ids.keyboard
+        self.keyboard.bind(text=lambda _kb, text: self._typed(text))
         self._trigger = Clock.create_trigger(self._search, 0)
 
     def clear(self) -> None:
@@ -278,8 +277,7 @@ def _qr_texture(link: str):
 
 
 class AdminPinScreen(Screen):
-    entered = StringProperty("")
-    message = StringProperty("")
+    pass
 
 
 class AdminScreen(Screen):
@@ -386,7 +384,6 @@ class KioskApp(App):
         if hasattr(screen, "refresh"):
             screen.refresh(self)
         search = self.manager.get_screen("search")
-        search.keyboard.relabel(self.lang)
         if search.query:
             search._search()
 
@@ -533,23 +530,18 @@ class KioskApp(App):
 
     # -- admin -------------------------------------------------------------------------------
     def open_admin(self) -> None:
-        pin = self.manager.get_screen("pin")
-        pin.entered, pin.message = "", ""
+        self.manager.get_screen("pin").ids.pad.reset()
         self.go("pin")
 
-    def pin_key(self, key: str) -> None:
-        pin: AdminPinScreen = self.manager.get_screen("pin")
-        if key == "back":
-            pin.entered = pin.entered[:-1]
-        elif key == "OK":
-            if pin.entered == self.office.kiosk.admin_pin:
-                self.manager.get_screen("admin").result = ""
-                self.refresh_admin()
-                self.go("admin")
-            else:
-                pin.entered, pin.message = "", self.t("pin.wrong")
-        elif len(pin.entered) < 8:
-            pin.entered += key
+    def check_pin(self, entered: str) -> None:
+        pad = self.manager.get_screen("pin").ids.pad
+        if entered == self.office.kiosk.admin_pin:
+            pad.reset()
+            self.manager.get_screen("admin").result = ""
+            self.refresh_admin()
+            self.go("admin")
+        else:
+            pad.reset(self.t("pin.wrong"))
 
     def refresh_admin(self) -> None:
         lines = [self.t("admin.printer", desc=self.printer.describe()),

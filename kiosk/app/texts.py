@@ -2,10 +2,13 @@
 
 Kept apart from the screens so the wording can be reviewed (and corrected by the office) in
 one place. Vietnamese first: most citizens read only Vietnamese, many are elderly, so the
-words are short and plain. ``tr(lang, key, **values)`` fills ``{placeholders}``.
+words are short and plain. ``tr(lang, key, **values)`` (a ``sync.words.WordTable``) fills
+``{placeholders}``; the keyboard's and PIN pad's own words are in ``sync.touch.keys.WORDS``.
 """
 
 from __future__ import annotations
+
+from sync.words import WordTable
 
 __all__ = ["TEXTS", "tr"]
 
@@ -53,9 +56,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search.placeholder": ("Gõ tên thủ tục, ví dụ: khai sinh", "Type a procedure, e.g. birth"),
     "search.hint": ("Có thể gõ không dấu", "No need for accents"),
     "search.results": ("{count} kết quả", "{count} results"),
-    "kb.space": ("Dấu cách", "Space"),
-    "kb.back": ("Xóa", "Delete"),
-    "kb.clear": ("Xóa hết", "Clear"),
     # detail
     "detail.code": ("Mã thủ tục", "Procedure code"),
     "detail.field": ("Lĩnh vực", "Field"),
@@ -104,7 +104,4 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(lang: str, key: str, **values) -> str:
-    vi, en = TEXTS[key]
-    text = en if lang == "en" else vi
-    return text.format(**values) if values else text
+tr = WordTable(TEXTS)

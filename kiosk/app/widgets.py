@@ -3,8 +3,9 @@
 ``TapButton`` is the only button the kiosk uses. A touchscreen in a lobby sees ghost double
 touches and impatient double taps; a second ticket printed by accident is a real cost (and a
 wrong queue count), so a tap is accepted only if no other navigation tap was accepted in the
-last ``App.debounce_s`` seconds (keyboard keys only ignore a repeat of the same key within a
-short bounce time, so typing stays quick). The action goes in ``on_tap``, not ``on_release``.
+last ``App.debounce_s`` seconds (the keys of the shared keyboard and PIN pad,
+``sync.touch``, have their own shorter bounce). The action goes in ``on_tap``, not
+``on_release``.
 
 ``AdminCorner`` is an invisible square: five taps on it within four seconds open the PIN
 screen. Citizens never find it by accident; staff know where it is.
@@ -15,23 +16,21 @@ from __future__ import annotations
 import time
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 __all__ = ["AdminCorner", "TapButton"]
 
-_KEY_BOUNCE_S = 0.12
 _last_accepted = {"nav": 0.0}
 
 
 class TapButton(ButtonBehavior, Label):
-    """A big label-like button. ``kind``: 'primary', 'normal', 'tile', 'key', 'toggle'."""
+    """A big label-like button. ``kind``: 'primary', 'normal', 'tile', 'row', 'toggle'."""
 
     kind = StringProperty("normal")
     active = BooleanProperty(False)  # toggles: drawn as selected
-    pressed_at = NumericProperty(0)
 
     def __init__(self, **kwargs):
         self.register_event_type("on_tap")
@@ -39,16 +38,10 @@ class TapButton(ButtonBehavior, Label):
 
     def on_release(self) -> None:
         now = time.monotonic()
-        if self.kind == "key":
-            if now - self.pressed_at < _KEY_BOUNCE_S:
-                return
-            self.pressed_at = now
-        else:
-            app = App.get_running_app()
-            debounce = getattr(app, "debounce_s", 0.4)
-            if now - _last_accepted["nav"] < debounce:
-                return
-            _last_accepted["nav"] = now
+        debounce = getattr(App.get_running_app(), "debounce_s", 0.4)
+        if now - _last_accepted["nav"] < debounce:
+            return
+        _last_accepted["nav"] = now
         self.dispatch("on_tap")
 
     def on_tap(self) -> None:

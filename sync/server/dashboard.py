@@ -51,7 +51,7 @@ from sync.server.auth import (
     set_session_cookie,
 )
 from sync.server.errors import ApiError
-from sync.server.i18n import LANG_COOKIE, LANGS, month_name, translate
+from sync.server.i18n import LANG_COOKIE, LANGS, month_name, tr
 from sync.server.labels import Names
 from sync.server.models import DEVICE_KINDS
 
@@ -121,7 +121,7 @@ _env.globals["month_name"] = month_name
 def render(template: str, request: Request, lang: str, status_code: int = 200, **context) -> HTMLResponse:
     """Render a template with the helpers every page uses (``t``, ``duration``, ``lang``)."""
     def t(key, **values):
-        return translate(key, lang, **values)
+        return tr(lang, key, **values)
 
     html = _env.get_template(template).render(request=request, lang=lang, t=t,
                                               duration=lambda s: fmt_duration(s, lang), **context)
@@ -245,7 +245,7 @@ def _overview(conn, filt: PageFilter, names: Names, lang: str, granularity: str 
         if granularity == "month":
             return start.strftime("%m/%Y")
         if granularity == "week":
-            return f"{translate('week', lang)} {start.isocalendar()[1]}"
+            return f"{tr(lang, 'week')} {start.isocalendar()[1]}"
         return start.strftime("%d/%m")
 
     office = _single_office(filt)
@@ -257,16 +257,16 @@ def _overview(conn, filt: PageFilter, names: Names, lang: str, granularity: str 
         "levels": levels,
         "level_charts": [(scale, charts.stacked_bar([(r["label"], r["count"], r["color"]) for r in levels
                                                      if r["scale"] == scale],
-                                                    title=translate("levels", lang), empty=translate("none", lang)))
+                                                    title=tr(lang, "levels"), empty=tr(lang, "none")))
                          for scale in sorted({r["scale"] for r in levels}, reverse=True)] or
-                        [(None, charts.stacked_bar([], title="", empty=translate("none", lang)))],
+                        [(None, charts.stacked_bar([], title="", empty=tr(lang, "none")))],
         "granularity": granularity,
         "trend": [(period_label(start), tally) for start, tally in periods],
         "trend_chart": charts.line_chart([(period_label(s), tl.rate, tl.rated) for s, tl in periods],
-                                         title=translate("trend", lang), empty=translate("none", lang)),
+                                         title=tr(lang, "trend"), empty=tr(lang, "none")),
         "office_rows": office_rows,
         "office_chart": charts.hbar_chart([(name, tl.rate, f"n = {fmt_num(tl.rated)}") for _, name, tl in office_rows],
-                                          title=translate("by_office", lang), empty=translate("none", lang)),
+                                          title=tr(lang, "by_office"), empty=tr(lang, "none")),
     }
 
 
@@ -294,19 +294,19 @@ def _breakdown(conn, filt: PageFilter, names: Names, lang: str) -> dict:
     return {
         "counter_rows": counter_rows,
         "counter_chart": charts.hbar_chart([(n, tl.rate, f"n = {fmt_num(tl.rated)}") for n, tl in counter_rows],
-                                           title=translate("by_counter", lang), empty=translate("none", lang)),
+                                           title=tr(lang, "by_counter"), empty=tr(lang, "none")),
         "clerk_rows": clerk_rows,
         "clerk_chart": charts.hbar_chart([(r["name"], r["tally"].rate, f"n = {fmt_num(r['tally'].rated)}")
-                                          for r in clerk_rows], title=translate("by_clerk", lang),
-                                         empty=translate("none", lang), flag=[not r["enough"] for r in clerk_rows]),
+                                          for r in clerk_rows], title=tr(lang, "by_clerk"),
+                                         empty=tr(lang, "none"), flag=[not r["enough"] for r in clerk_rows]),
         "service_rows": service_rows,
         "service_chart": charts.hbar_chart([(n, tl.rate, f"n = {fmt_num(tl.rated)}") for n, tl in service_rows],
-                                           title=translate("by_service", lang), empty=translate("none", lang)),
+                                           title=tr(lang, "by_service"), empty=tr(lang, "none")),
         "hour_rows": [(h, hours[h]) for h in hour_keys],
         "hour_chart": charts.column_chart([f"{h}h" for h in hour_keys], [hours[h].rated for h in hour_keys],
-                                          title=translate("ratings_per_hour", lang), empty=translate("none", lang)),
+                                          title=tr(lang, "ratings_per_hour"), empty=tr(lang, "none")),
         "hour_rate_chart": charts.line_chart([(f"{h}h", hours[h].rate, hours[h].rated) for h in hour_keys],
-                                             title=translate("by_hour", lang), empty=translate("none", lang)),
+                                             title=tr(lang, "by_hour"), empty=tr(lang, "none")),
     }
 
 
@@ -322,12 +322,12 @@ def _feedback(conn, filt: PageFilter, names: Names, lang: str) -> dict:
             "counter": names.counter(row.office_id, row.counter_id, lang),
             "clerk": names.clerk(row.office_id, row.clerk_id),
             "service": names.service(row.office_id, row.service_id, lang),
-            "level": level.label(lang) if level else translate("unrated", lang),
+            "level": level.label(lang) if level else tr(lang, "unrated"),
             "satisfied": row.satisfied, "comment": row.comment,
             "reasons": ", ".join(names.reason(row.office_id, c, lang) for c in _codes(row.reasons))})
     return {"reason_rows": reason_rows, "low_total": low_total, "comments": comments,
             "reason_chart": charts.hbar_chart([(r, s, f"{fmt_num(n)}") for r, n, s in reason_rows],
-                                              title=translate("reasons", lang), empty=translate("none", lang))}
+                                              title=tr(lang, "reasons"), empty=tr(lang, "none"))}
 
 
 def _codes(text: str | None) -> list[str]:
@@ -357,14 +357,14 @@ def _tickets(conn, filt: PageFilter, names: Names, lang: str) -> dict:
     by_service = [(svc_name(s), ts.wait.get(("service", s), empty), ts.service.get(("service", s), empty))
                   for s in service_ids]
     by_hour = [(f"{h}h", ts.wait.get(("hour", h), empty), ts.service.get(("hour", h), empty)) for h in hours]
-    status_rows = [(translate(f"st_{st}", lang), ts.statuses.get(st, 0), stats.share(ts.statuses.get(st, 0), ts.total))
+    status_rows = [(tr(lang, f"st_{st}"), ts.statuses.get(st, 0), stats.share(ts.statuses.get(st, 0), ts.total))
                    for st in ("waiting", "called", "serving", "finished", "no_show", "transferred", "cancelled")]
     return {"ts": ts, "status_rows": status_rows, "wait_all": ts.wait.get(("all",), empty),
             "service_all": ts.service.get(("all",), empty), "by_service": by_service, "by_hour": by_hour,
             "wait_chart": charts.hbar_chart([(n, w.p50 / 60 if w.p50 is not None else None,
                                               f"p90 {fmt_duration(w.p90, lang)}")
-                                             for n, w, _ in by_service], title=translate("wait_time", lang),
-                                            percent=False, empty=translate("none", lang))}
+                                             for n, w, _ in by_service], title=tr(lang, "wait_time"),
+                                            percent=False, empty=tr(lang, "none"))}
 
 
 @router.get("/", include_in_schema=False)
@@ -535,7 +535,7 @@ def revoke(request: Request, principal: MaybeAdmin, device_id: str, csrf_token: 
         s.commit()
     lang = page_lang(request)
     return _page(request, principal, "devices", "devices.html",
-                 lambda c, f, n, l: _devices(c, f, n, l, message=translate("revoked_ok", lang, d=device_id)))
+                 lambda c, f, n, l: _devices(c, f, n, l, message=tr(lang, "revoked_ok", d=device_id)))
 
 
 @router.post("/dashboard/offices/import")
@@ -558,7 +558,7 @@ def import_office_upload(request: Request, principal: MaybeAdmin, file: Annotate
     problems: list[str] = []
     summary = None
     if len(data) > MAX_CONFIG_BYTES:
-        problems.append(translate("config_too_big", lang, n=MAX_CONFIG_BYTES // 1024))
+        problems.append(tr(lang, "config_too_big", n=MAX_CONFIG_BYTES // 1024))
     else:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "config.yaml"
@@ -571,10 +571,10 @@ def import_office_upload(request: Request, principal: MaybeAdmin, file: Annotate
                 with request.app.state.db.begin() as s:
                     summary = import_office(s, cfg)
     if summary is not None:
-        message = translate("office_imported", lang, o=summary.office_id, s=summary.services, c=summary.counters,
+        message = tr(lang, "office_imported", o=summary.office_id, s=summary.services, c=summary.counters,
                             k=summary.clerks)
     else:
-        message = translate("office_refused", lang, f=file.filename or "config.yaml") + " " + "; ".join(problems)
+        message = tr(lang, "office_refused", f=file.filename or "config.yaml") + " " + "; ".join(problems)
     return _page(request, principal, "devices", "devices.html",
                  lambda c, f, n, lg: _devices(c, f, n, lg, message=message))
 

@@ -2,15 +2,17 @@
 
 The dashboard speaks Vietnamese; an "English" link switches (kept in a cookie). Every text a
 page shows is a key here, so a translator edits one table and a test can check that no key
-lacks a language. Templates call ``t("key")``; a missing key shows the key itself (visible
-in screenshots) instead of failing the page.
+lacks a language. ``tr(lang, key, **values)`` is a ``sync.words.WordTable`` like the devices'
+tables; templates call ``t("key")``; a missing key shows the key itself (visible in
+screenshots) instead of failing the page.
 """
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "LANG_COOKIE", "TEXT", "month_name", "translate"]
+from sync.words import LANGS, WordTable
 
-LANGS = ("vi", "en")
+__all__ = ["LANGS", "LANG_COOKIE", "TEXT", "month_name", "tr"]
+
 LANG_COOKIE = "thuocdo_lang"
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -176,10 +178,7 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def translate(key: str, lang: str, **values) -> str:
-    pair = TEXT.get(key)
-    text = key if pair is None else (pair[1] if lang == "en" else pair[0])
-    return text.format(**values) if values else text
+tr = WordTable(TEXT, missing_shows_key=True)
 
 
 def month_name(month: str) -> str:

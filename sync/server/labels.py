@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from sync.config import OFFICIAL_REASONS, STANDARD_LEVELS
 from sync.server.models import Clerk, Counter, Device, Office, Service
+from sync.words import pick
 
 __all__ = ["LevelInfo", "Names"]
 
@@ -34,7 +35,7 @@ class LevelInfo:
     satisfied: bool
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.vi
+        return pick((self.vi, self.en), lang)
 
 
 def _label(value, fallback: str) -> tuple[str, str]:
@@ -122,7 +123,7 @@ class Names:
         pair = self.counters.get((office_id, counter_id))
         if not pair:
             return f"{'Counter' if lang == 'en' else 'Quầy'} {counter_id}"
-        return pair[1] if lang == "en" else pair[0]
+        return pick(pair, lang)
 
     def clerk(self, office_id: str, clerk_id: str | None) -> str:
         if not clerk_id:
@@ -135,7 +136,7 @@ class Names:
         pair = self.services.get((office_id, service_id))
         if not pair:
             return service_id
-        return pair[1] if lang == "en" else pair[0]
+        return pick(pair, lang)
 
     def device(self, device_id: str) -> str:
         return self.devices.get(device_id, device_id)
@@ -165,4 +166,4 @@ class Names:
                     break
         if pair is None:
             return code
-        return pair[1] if lang == "en" else pair[0]
+        return pick(pair, lang)

@@ -30,7 +30,7 @@ from sync.server import stats
 from sync.server.auth import Principal, current_admin
 from sync.server.errors import ApiError
 from sync.server.exports import audit_finish, audit_start, escape_cell
-from sync.server.i18n import month_name, translate
+from sync.server.i18n import month_name, tr
 from sync.server.labels import Names
 from sync.server.models import Rating
 
@@ -121,7 +121,7 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     lang = report.lang
 
     def t(key, **kw):
-        return translate(key, lang, **kw)
+        return tr(lang, key, **kw)
 
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,

@@ -212,16 +212,16 @@ def test_admin_needs_the_gesture_and_the_pin(kivy_driver, make_kiosk, hub):
     for _ in range(5):
         drive.tap_at(10, app.root.height - 10)
     assert app.manager.current == "pin"
-    keypad = app.manager.get_screen("pin").ids.keypad
+    pad = app.manager.get_screen("pin").ids.pad
     wrong = "1357" if app.office.kiosk.admin_pin != "1357" else "2580"
     for key in wrong:
-        drive.tap(next(w for w in keypad.children if w.text == key))
-    drive.tap(drive.find_text("OK"))
+        drive.tap(pad.key_button(key), frames=4)
+    drive.tap(pad.key_button("submit"))
     assert app.manager.current == "pin"
     drive.find_text("Sai mã PIN")
     for key in app.office.kiosk.admin_pin:
-        drive.tap(next(w for w in keypad.children if w.text == key))
-    drive.tap(drive.find_text("OK"))
+        drive.tap(pad.key_button(key), frames=4)
+    drive.tap(pad.key_button("submit"))
     assert app.manager.current == "admin"
     drive.tap(drive.find_text("In thử"))
     drive.find_text("đã gửi lệnh in")

@@ -15,10 +15,10 @@ def open_admin(drive, app):
     app.go_home()
     for _ in range(5):
         drive.tap_at(10, app.root.height - 10)
-    keypad = app.manager.get_screen("pin").ids.keypad
+    pad = app.manager.get_screen("pin").ids.pad
     for key in app.office.kiosk.admin_pin:
-        drive.tap(next(w for w in keypad.children if w.text == key))
-    drive.tap(drive.find_text("OK"))
+        drive.tap(pad.key_button(key), frames=4)
+    drive.tap(pad.key_button("submit"))
     assert app.manager.current == "admin"
     return app.manager.get_screen("admin")
 

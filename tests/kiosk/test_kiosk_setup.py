@@ -1,4 +1,4 @@
-"""How `kiosk` sets Kivy up for a public touchscreen, and the search keyboard's editing."""
+"""How `kiosk` sets Kivy up for a public touchscreen."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.app.keyboard import type_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,18 +31,6 @@ def test_kiosk_runs_fullscreen_without_cursor_with_exactly_one_input_provider(co
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"input": {"mouse": "mouse,disable_multitouch"}, "fullscreen": "auto", "cursor": "0",
                     "escape": "0"}
-
-
-def test_keyboard_types_letters_tones_and_deletes():
-    text = ""
-    for key in ["d", "a", "n", "g", "space", "k", "y", "á"]:
-        text = type_key(text, key)
-    assert text == "dang ký"
-    assert type_key("dang ký", "à") == "dang kỳ"  # another tone replaces the first
-    assert type_key("nghê", "ạ") == "nghệ"
-    assert type_key("xyz ", "space") == "xyz "  # no double spaces
-    assert type_key("abc", "back") == "ab" and type_key("abc", "clear") == ""
-    assert type_key("", "á") == "" and type_key("bcd", "á") == "bcd"  # no vowel: nothing to put a tone on
 
 
 def test_plain_kiosk_command_starts_the_touchscreen_with_its_hub(xvfb, config_file, tmp_path):

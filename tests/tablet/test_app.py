@@ -187,9 +187,9 @@ def test_settings_open_only_with_the_admin_gesture_and_pin(kivy_driver, tablet_c
     for key in "1234":
         drive.tap(drive.find_text(key))
     drive.tap(drive.find_text("Vào"))
-    assert app.sm.current == "pin" and app.sm.get_screen("pin").message == "Mã không đúng"
+    assert app.sm.current == "pin" and app.sm.get_screen("pin").ids.pad.message == "Mã không đúng"
     for key in config.kiosk.admin_pin:
-        drive.tap(drive.find_text(key))
+        drive.tap(drive.find_text(key), frames=4)
     drive.tap(drive.find_text("Vào"))
     assert app.sm.current == "settings"
     drive.tap(drive.find_text("Độc lập"))
@@ -215,8 +215,10 @@ def test_staff_enroll_the_tablet_in_its_settings_and_ratings_reach_the_central_s
         rating_id = app.session.last_record["id"]
         assert app.status == "pending"
         app.open_admin()
-        for key in [*config.kiosk.admin_pin, "ok"]:
-            app.pin_key(key)
+        drive.step(3)
+        pad = app.sm.get_screen("pin").ids.pad
+        for key in [*config.kiosk.admin_pin, "submit"]:
+            drive.tap(pad.key_button(key), frames=4)
         drive.step(3)
         settings = app.sm.get_screen("settings")
         settings.ids.server_url.text = "http://127.0.0.1:9"  # nothing listens there

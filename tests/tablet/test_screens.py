@@ -121,8 +121,9 @@ def test_every_screen_for_each_scale_and_language(kivy_driver, tablet_config, of
     drive.step(3)
     drive.screenshot(f"{name}-6-pin")
     assert cut_off(drive) == []
-    for key in [*config.kiosk.admin_pin, "ok"]:
-        app.pin_key(key)
+    pad = app.sm.get_screen("pin").ids.pad
+    for key in [*config.kiosk.admin_pin, "submit"]:
+        drive.tap(pad.key_button(key), frames=4)
     drive.step(3)
     assert app.sm.current == "settings"
     drive.screenshot(f"{name}-7-settings")

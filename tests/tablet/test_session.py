@@ -11,7 +11,6 @@ import uuid
 import pytest
 
 from sync.outbox import Outbox
-from tablet_rating import vi_input
 from tablet_rating.session import IDLE, OFFLINE, PENDING, PROMPT, REASONS, SYNCED, THANKS, RatingSession
 from tablet_rating.settings import SettingsError, TabletSettings
 
@@ -245,16 +244,6 @@ def test_a_finish_missed_while_disconnected_still_prompts_if_recent(tablet_confi
     session.tick()
     session.counter_snapshot(old)
     assert session.state == IDLE
-
-
-def test_tone_keys_put_the_mark_on_the_right_vowel():
-    cases = [("hoa", "sac", "hoá"), ("toan", "sac", "toán"), ("ngươi", "huyen", "người"), ("qua", "nang", "quạ"),
-             ("gia", "sac", "giá"), ("tai", "huyen", "tài"), ("Viêt", "nang", "Việt"), ("mua", "huyen", "mùa"),
-             ("cho lâu", "sac", "cho lấu"), ("tài", "hoi", "tải"), ("x", "sac", "x")]
-    for text, tone, expected in cases:
-        assert vi_input.add_tone(text, tone) == expected
-    assert vi_input.append_text("a" * 499, "bc", 500) == "a" * 499
-    assert vi_input.backspace("Việt") == "Việ"
 
 
 def test_settings_saved_on_the_tablet_win_over_the_config_and_bad_ones_are_refused(tablet_config, tmp_path):

@@ -1,12 +1,13 @@
-"""Vietnamese typing for the tablet's on-screen keyboard, as plain functions.
+"""Vietnamese typing for the on-screen keyboards of the kiosk and the tablet, as plain functions.
 
-The comment box has no system keyboard (a kiosk tablet hides it, and a desktop may have no
-Vietnamese input method), so the on-screen keyboard has keys for the modified letters
-(ă â đ ê ô ơ ư) and five tone keys. A tone key puts its mark on the right vowel of the word
-being typed — "hoa" + sắc → "hoá", "nguoi"… is not needed because ư/ơ have their own keys:
-"người" is typed n-g-ư-ơ-i + huyền. Pressing a different tone replaces the previous one.
+Neither device has a usable system keyboard (a kiosk hides it, a desktop may have no
+Vietnamese input method), so the shared keyboard (``sync.touch.keyboard``) has keys for the
+modified letters (ă â đ ê ô ơ ư) and five tone keys. A tone key puts its mark on the right
+vowel of the word being typed, by the usual placement rules: "hoa" + sắc → "hoá",
+"cua" + hỏi → "của", "toan" + sắc → "toán", "nguơi" + huyền → "người" (ư/ơ have their own
+keys). Pressing another tone replaces the previous one.
 
-Kept free of Kivy so the rules are tested directly.
+One engine for both apps, kept free of Kivy so the rules are tested directly.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import unicodedata
 
 from sync.text import nfc
 
-__all__ = ["TONES", "add_tone", "append_text", "backspace"]
+__all__ = ["TONES", "add_tone", "append_text", "backspace", "type_space"]
 
 # Tone name -> combining mark (the order of the keys on the keyboard).
 TONES: dict[str, str] = {
@@ -62,7 +63,7 @@ def _tone_position(word: list[str]) -> int | None:
         return end - 1
     if len(cluster) == 2:
         # "oa", "oe", "uy" take the tone on the second vowel (modern style: hoá, thuý);
-        # "ai", "ao", "ia", "ua"… on the first (tài, cháo, kìa, mùa).
+        # "ai", "ao", "ia", "ua"… on the first (tài, cháo, kìa, của).
         pair = lower[start] + lower[start + 1]
         return start + 1 if pair in ("oa", "oe", "uy") else start
     return start + 1  # three vowels: the middle one ("người" is handled by ơ above)
@@ -88,6 +89,13 @@ def append_text(text: str, addition: str, max_chars: int) -> str:
     """``text`` + ``addition`` in NFC, or ``text`` unchanged when that would exceed ``max_chars``."""
     joined = nfc(text + addition)
     return joined if len(joined) <= max_chars else text
+
+
+def type_space(text: str, max_chars: int) -> str:
+    """``text`` with a word space after it: none at the start and never two in a row."""
+    if not text or text.endswith(" "):
+        return text
+    return append_text(text, " ", max_chars)
 
 
 def backspace(text: str) -> str:

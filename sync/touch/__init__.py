@@ -1,0 +1,24 @@
+"""The touch widgets both Kivy apps share: keys, the Vietnamese keyboard and the PIN / digit pad.
+
+The only Kivy code under ``sync/``. It lives here, not in ``kiosk/`` or ``tablet_rating/``,
+because both apps need the same widgets and the Android tablet may not import ``kiosk``;
+``sync/`` is the package the tablet already ships (buildozer.spec includes
+``sync/touch/*.py``). Nothing else in ``sync/`` imports it, so the records, the outbox and
+the server still import without Kivy.
+
+* ``TouchKey`` — a big key drawn on the canvas (no image, no kv rule, so two apps in one
+  process never restyle each other's keys); ignores a bounce of the same key.
+* ``VietKeyboard`` — letters, ă â đ ê ô ơ ư and the five tone keys; the typing rules are
+  ``sync.vi_input`` (plain Python).
+* ``PinPad`` — digits with the typed value shown as drawn dots (a PIN) or digits (a phone
+  number), a message line of fixed height (an error never moves the keys), and ``on_submit``.
+
+Each app passes its own colours and sizes as properties; the words of the keys are in
+``sync.touch.keys.WORDS``.
+"""
+
+from sync.touch.keyboard import VietKeyboard
+from sync.touch.keys import WORDS, TouchKey
+from sync.touch.pinpad import MaskDots, PinPad
+
+__all__ = ["WORDS", "MaskDots", "PinPad", "TouchKey", "VietKeyboard"]
