@@ -10,6 +10,7 @@ import sys
 
 from kiosk.catalog import CatalogError, active_catalog_path, import_catalog, load_catalog
 from kiosk.search import SearchIndex
+from sync.cli import CommandLine
 from sync.config import Config
 
 __all__ = ["add_catalog_commands"]
@@ -62,15 +63,12 @@ def _positive(value: str) -> int:
     return number
 
 
-def add_catalog_commands(sub) -> None:
-    catalog = sub.add_parser("catalog", help="import or search the procedure catalog")
-    commands = catalog.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
-    imp = commands.add_parser("import", help="import a national portal JSON export (bad records are "
-                                             "skipped and listed; the catalog in use is kept if it all fails)")
+def add_catalog_commands(cli: CommandLine) -> None:
+    actions = cli.group("catalog", "import or search the procedure catalog", dest="catalog_command")
+    imp = cli.command("import", "import a national portal JSON export (bad records are skipped and listed; "
+                                "the catalog in use is kept if it all fails)", _import, under=actions)
     imp.add_argument("file", metavar="FILE")
-    imp.set_defaults(func=_import)
-    search = commands.add_parser("search", help="search the catalog the kiosk shows, ranked as on screen")
+    search = cli.command("search", "search the catalog the kiosk shows, ranked as on screen", _search, under=actions)
     search.add_argument("text")
     search.add_argument("--json", action="store_true", help="print JSON instead of a list")
     search.add_argument("--limit", type=_positive, default=10, metavar="N", help="results to show (default 10)")
-    search.set_defaults(func=_search)

@@ -1,7 +1,7 @@
 """Writes docs/configuration.md: every config.yaml key with its help text.
 
-The keys and their help live in ``sync/config.py`` (settings declared as data); this keeps
-the reference page in step with them. ``tests/foundation/test_docs.py`` fails when the page
+The keys and their help live in ``sync/config/schema.py`` (settings declared as data); this keeps
+the reference page in step with them. ``tests/test_docs.py`` fails when the page
 is out of date, so run this after adding or changing a setting:
 
     .venv/bin/python scripts/config_reference.py
@@ -27,7 +27,7 @@ the config file. Any text value may be written `${NAME}` or `${NAME:-default}` t
 the environment — use that for secrets (counter tokens, PINs, the database URL, the server's
 secret key). A mistake is reported with the key path, what was expected and what was found.
 
-This page is generated from `sync/config.py` by `python scripts/config_reference.py`.
+This page is generated from `sync/config/schema.py` by `python scripts/config_reference.py`.
 
 | key | meaning |
 |---|---|

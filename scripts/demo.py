@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.demo_seed import seed_month  # noqa: E402
-from sync.config import load_config_or_exit  # noqa: E402
+from sync.cli import load_config_or_exit  # noqa: E402
 from sync.device_cli import device_dir  # noqa: E402
 
 DEMO_ADMIN = ("admin", "thuocdo-demo-2026")

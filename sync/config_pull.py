@@ -28,11 +28,13 @@ from pathlib import Path
 
 import requests
 
-from sync import config as config_module
 from sync import records
 from sync.config import Config
+from sync.config.building import Problems, build_value
+from sync.config.rules import check_rules
+from sync.errors import SyncError
 from sync.store import write_atomically
-from sync.uploader import make_session
+from sync.session import make_session
 
 __all__ = [
     "OVERLAY_FILE",
@@ -52,7 +54,7 @@ CONFIG_PATH = "/api/v1/devices/config"
 OVERLAY_KEYS = ("office", "services", "counters", "clerks", "rating")
 
 
-class ConfigPullError(Exception):
+class ConfigPullError(SyncError):
     """The office configuration could not be fetched; the message is in plain words."""
 
 
@@ -122,19 +124,19 @@ def _merge_secrets(base: Config, key: str, value):
 
 
 def _candidate(base: Config, overlay: dict, keys: typing.Iterable[str]) -> tuple[Config | None, list[str]]:
-    problems = config_module._Problems()
+    problems = Problems()
     hints = typing.get_type_hints(Config)
     changes = {}
     for key in keys:
         value = _merge_secrets(base, key, overlay[key])
-        changes[key] = config_module._build(hints[key], value, key, problems)
+        changes[key] = build_value(hints[key], value, key, problems)
     if problems:
         return None, list(problems)
     try:
         candidate = dataclasses.replace(base, **changes)
     except TypeError as exc:
         return None, [str(exc)]
-    config_module._check_rules(candidate, problems)
+    check_rules(candidate, problems)
     return (None, list(problems)) if problems else (candidate, [])
 
 

@@ -20,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sync.cli import CommandLine
 from sync.config import Config
 
 __all__ = ["add_device_commands", "device_dir"]
@@ -32,19 +33,17 @@ def device_dir(cfg: Config, kind: str, counter: int | None = None) -> Path:
     return cfg.data_path
 
 
-def add_device_commands(subparsers, kind: str) -> None:
-    """Add enroll, sync-now, sync-status and export-pending to ``subparsers`` (kind: kiosk|tablet)."""
+def add_device_commands(cli: CommandLine, kind: str) -> None:
+    """Add enroll, sync-now, sync-status and export-pending to ``cli`` (kind: kiosk|tablet).
+
+    For a tablet, ``--counter N`` is one of the program's options (``CommandLine``), so it is
+    accepted before or after these commands.
+    """
     if kind not in ("kiosk", "tablet"):
         raise ValueError(f"kind must be 'kiosk' or 'tablet', not {kind!r}")
 
     def add(name: str, help_text: str, func) -> argparse.ArgumentParser:
-        parser = subparsers.add_parser(name, help=help_text, description=help_text)
-        if kind == "tablet":
-            # SUPPRESS: an absent option must not hide a --counter given before the command
-            parser.add_argument("--counter", type=int, default=argparse.SUPPRESS, metavar="N",
-                                help="the counter whose tablet this is (default: tablet.counter_id)")
-        parser.set_defaults(func=lambda cfg, args: _checked(func, cfg, args, kind))
-        return parser
+        return cli.command(name, help_text, lambda cfg, args: _checked(func, cfg, args, kind))
 
     enroll = add("enroll", "enroll this device with the central server using a one-time code", _enroll)
     enroll.add_argument("--server", required=True, metavar="URL", help="central server address, e.g. https://…")
@@ -89,7 +88,7 @@ def _open_outbox(path: Path):
 
 def _enroll(cfg: Config, args, kind: str) -> int:
     from sync.enrollment import EnrollmentError, enroll
-    from sync.uploader import session_for
+    from sync.session import session_for
 
     try:
         creds = enroll(args.server, args.code, _dir(cfg, args, kind), session=session_for(cfg))
@@ -119,7 +118,8 @@ def _credentials(path: Path):
 
 
 def _sync_now(cfg: Config, args, kind: str) -> int:
-    from sync.uploader import Uploader, session_for
+    from sync.session import session_for
+    from sync.uploader import Uploader
 
     path = _dir(cfg, args, kind)
     creds = _credentials(path)
@@ -156,7 +156,9 @@ def _sync_now(cfg: Config, args, kind: str) -> int:
 def _sync_status(cfg: Config, args, kind: str) -> int:
     from sync.enrollment import EnrollmentError, load_credentials
     from sync.outbox import Outbox, OutboxLocked
-    from sync.uploader import QUARANTINE_FILE, Quarantine, SyncStatus, read_state
+    from sync.quarantine import QUARANTINE_FILE, Quarantine
+    from sync.schedule import read_state
+    from sync.status import SyncStatus
 
     path = _dir(cfg, args, kind)
     try:
@@ -191,7 +193,8 @@ def _sync_status(cfg: Config, args, kind: str) -> int:
 
 def _export_pending(cfg: Config, args, kind: str) -> int:
     from sync.enrollment import EnrollmentError, load_credentials
-    from sync.uploader import export_pending
+    from sync.pending_file import write_pending_file
+    from sync.quarantine import QUARANTINE_FILE, Quarantine
 
     path = _dir(cfg, args, kind)
     try:
@@ -203,14 +206,12 @@ def _export_pending(cfg: Config, args, kind: str) -> int:
         return 1
     with outbox:
         try:
-            count = export_pending(outbox, args.out, office_id=creds.office_id if creds else cfg.office.id,
+            count = write_pending_file(outbox, args.out, office_id=creds.office_id if creds else cfg.office.id,
                                    device_id=creds.device_id if creds else None)
         except OSError as exc:
             return _err(f"cannot write {args.out}: {exc}")
     print(f"wrote {count} pending record(s) to {args.out}; import it with `sync-server import-batch {args.out}`. "
           f"The records stay pending here and count once when uploaded later.")
-    from sync.uploader import QUARANTINE_FILE, Quarantine
-
     quarantined = len(Quarantine(path / QUARANTINE_FILE))
     if quarantined:
         print(f"note: {quarantined} record(s) the server refused are not in this file; they are kept in "

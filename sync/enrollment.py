@@ -22,8 +22,9 @@ from pathlib import Path
 import requests
 
 from sync import records
+from sync.errors import SyncError
 from sync.store import write_atomically
-from sync.uploader import make_session
+from sync.session import make_session
 
 __all__ = ["CREDENTIALS_FILE", "Credentials", "EnrollmentError", "enroll", "load_credentials"]
 
@@ -31,7 +32,7 @@ CREDENTIALS_FILE = "device-credentials.json"
 ENROLL_PATH = "/api/v1/devices/enroll"
 
 
-class EnrollmentError(Exception):
+class EnrollmentError(SyncError):
     """Enrollment failed; the message says why in words staff can act on."""
 
 

@@ -34,6 +34,7 @@ from typing import Callable, Iterable
 from tinydb import TinyDB
 
 from sync import records
+from sync.errors import SyncError
 from sync.store import AtomicJSONStorage, StoreCorrupted, StoreWriteError, fsync_directory, write_atomically
 
 __all__ = ["Outbox", "OutboxLocked", "OutboxWriteError", "StoreCorrupted", "SEGMENT_SIZE"]
@@ -42,11 +43,11 @@ SEGMENT_SIZE = 100
 _TABLE = "records"
 
 
-class OutboxLocked(Exception):
+class OutboxLocked(SyncError):
     """Another process already writes this outbox."""
 
 
-class OutboxWriteError(Exception):
+class OutboxWriteError(SyncError):
     """A record could not be stored durably (e.g. disk full). Older records are intact."""
 
 

@@ -29,6 +29,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from sync.errors import SyncError
 from sync.text import nfc
 
 __all__ = [
@@ -52,7 +53,7 @@ MAX_ID_CHARS = 64
 MAX_INT = 2**31 - 1  # every counter fits a 32-bit database column
 
 
-class RecordError(ValueError):
+class RecordError(SyncError, ValueError):
     """A record that does not follow schema v1; ``problems`` lists every field at fault."""
 
     def __init__(self, problems: list[str]):

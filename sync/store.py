@@ -27,10 +27,12 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+from sync.errors import SyncError
+
 __all__ = ["AtomicJSONStorage", "StoreCorrupted", "StoreWriteError", "write_atomically", "fsync_directory", "move_aside"]
 
 
-class StoreCorrupted(Exception):
+class StoreCorrupted(SyncError):
     """A store file could not be read; it has been moved to ``moved_to`` for inspection."""
 
     def __init__(self, path: Path, moved_to: Path, reason: str):
@@ -39,7 +41,7 @@ class StoreCorrupted(Exception):
                          f"nothing was deleted: keep that file and report it")
 
 
-class StoreWriteError(OSError):
+class StoreWriteError(SyncError, OSError):
     """A write did not reach the disk (e.g. the disk is full); the previous content is intact."""
 
 

@@ -2,31 +2,22 @@
 
 A kiosk or counter tablet runs one ``Uploader`` thread next to its UI. It takes the oldest
 pending records from the ``Outbox``, posts them as one batch to ``POST /api/v1/batches`` and
-acknowledges in the outbox only what the server explicitly confirmed:
+acknowledges in the outbox only what the server explicitly confirmed
+(``sync.acknowledgement``):
 
 * ``accepted`` and ``duplicate`` (already stored — e.g. the reply to an earlier attempt was
   lost) are both delivered, so they are acked;
-* ``rejected`` records (the server found them invalid) are written durably to
-  ``<device dir>/quarantine.jsonl`` first and acked afterwards: kept, counted, shown,
+* ``rejected`` records (the server found them invalid) are written durably to the device's
+  quarantine (``sync.quarantine``) first and acked afterwards: kept, counted, shown,
   exportable, but never sent again.
 
-Only a well-formed acknowledgement of *this* batch counts as success: HTTP 200, a JSON
-object whose ``results`` list has exactly the ids sent, in the same order, each with a known
-status. A Wi-Fi login page answering 200 with HTML, a redirect, a body cut short, or a list
-that does not match is a failure, and nothing is acked. Because the server stores records
-idempotently by id, resending after any failure is safe: a record is never lost (it stays
-pending until confirmed) and never counted twice (the server answers ``duplicate``).
+Because the server stores records idempotently, resending after any failure is safe: a
+record is never lost (it stays pending until confirmed) and never counted twice.
 
-Failures are retried forever with exponential backoff and full jitter, capped at five
-minutes; a 429/503 ``Retry-After`` is honoured. The schedule (consecutive failures, next
-attempt time, last success, last error) lives in ``<device dir>/uploader-state.json``,
-written atomically, so a restarted device neither hammers a struggling server nor forgets
-how long it has been offline. When the outbox is empty the uploader still sends an empty
-batch every ``sync.heartbeat_s`` seconds so the centre sees the device is alive.
-
-The HTTP session ignores proxy and CA environment variables (``trust_env = False``): TLS is
-verified against ``sync.ca_bundle`` or the bundled CA list, and nothing in the environment
-can silently redirect or un-verify the traffic.
+Failures are retried forever with the backoff of ``sync.schedule`` (its state file survives
+restarts); a 429/503 ``Retry-After`` is honoured. When the outbox is empty the uploader still
+sends an empty batch every ``sync.heartbeat_s`` seconds so the centre sees the device is
+alive. Requests go through the device's one HTTP session (``sync.session``).
 
 Pure Python (requests): the counter tablet runs this on Android.
 """
@@ -45,350 +36,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 import requests
 
 from sync import records
+from sync.acknowledgement import STATUSES, AckError, check_acknowledgement
+from sync.config_pull import ConfigPuller, ConfigPullError
+from sync.enrollment import EnrollmentError, load_credentials
 from sync.outbox import Outbox
-from sync.store import fsync_directory, write_atomically
+from sync.quarantine import QUARANTINE_FILE, Quarantine
+from sync.schedule import BACKOFF_CAP_S, RETRY_AFTER_MAX_S, STATE_FILE, backoff_delay, read_state
+from sync.session import DEFAULT_TIMEOUTS, app_version, describe_network_error, make_session, session_for
+from sync.status import SyncStatus
+from sync.store import write_atomically
 
-__all__ = [
-    "BACKOFF_CAP_S",
-    "EXPORT_FORMAT",
-    "QUARANTINE_FILE",
-    "STATE_FILE",
-    "AckError",
-    "Quarantine",
-    "SyncStatus",
-    "UploadRound",
-    "Uploader",
-    "app_version",
-    "backoff_delay",
-    "check_acknowledgement",
-    "export_pending",
-    "make_session",
-    "read_state",
-    "session_for",
-    "start_background_sync",
-]
+__all__ = ["UploadRound", "Uploader", "start_background_sync"]
 
 log = logging.getLogger(__name__)
 
-STATE_FILE = "uploader-state.json"
-QUARANTINE_FILE = "quarantine.jsonl"
-EXPORT_FORMAT = "thuocdo-pending-v1"
 BATCHES_PATH = "/api/v1/batches"
-STATUSES = ("accepted", "duplicate", "rejected")
-
-BACKOFF_BASE_S = 1.0
-BACKOFF_CAP_S = 300.0
 SUCCESS_SAVE_EVERY_S = 5.0  # how often a run of successes is written to the state file
-RETRY_AFTER_MAX_S = 3600.0  # a Retry-After beyond an hour is treated as an hour
-DEFAULT_TIMEOUTS = (5.0, 30.0)  # (connect, read) seconds
-
-
-def app_version() -> str:
-    """The installed Thước Đo version, reported with every batch for the device-health page."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("thuocdo")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-def make_session(ca_bundle: str | os.PathLike | None = None, proxy: str | None = None) -> requests.Session:
-    """The one way a device talks to the centre: environment proxies and CA variables ignored.
-
-    ``trust_env = False`` stops ``HTTP(S)_PROXY``, ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``
-    and ``.netrc`` from changing where the records go or which certificates are trusted; a
-    proxy is used only when ``sync.proxy`` names one.
-    """
-    session = requests.Session()
-    session.trust_env = False
-    session.proxies = {"http": proxy, "https": proxy} if proxy else {}
-    session.verify = str(ca_bundle) if ca_bundle else True
-    session.headers["User-Agent"] = f"thuocdo-device/{app_version()}"
-    session.headers["Accept"] = "application/json"
-    return session
-
-
-def session_for(config) -> requests.Session:
-    """``make_session`` with the office config's ``sync.ca_bundle`` and ``sync.proxy``."""
-    ca_bundle = config.path(config.sync.ca_bundle) if config.sync.ca_bundle else None
-    return make_session(ca_bundle, config.sync.proxy or None)
-
-
-def backoff_delay(failures: int, rng: Callable[[], float] = random.random,
-                  base: float = BACKOFF_BASE_S, cap: float = BACKOFF_CAP_S) -> float:
-    """Seconds to wait after ``failures`` consecutive failures: full jitter, capped.
-
-    Full jitter (a uniform draw between 0 and the exponential ceiling) spreads the retries
-    of many offices coming back online at once, instead of synchronising them.
-    """
-    ceiling = min(cap, base * (2 ** min(max(failures, 1) - 1, 30)))
-    return rng() * ceiling
-
-
-def _iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).astimezone().isoformat(timespec="seconds")
 
 
 def _iso_precise(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).astimezone().isoformat(timespec="milliseconds")
-
-
-# --- acknowledgement checks -------------------------------------------------------------
-
-
-class AckError(Exception):
-    """The server's answer is not a well-formed acknowledgement of the batch sent.
-
-    ``message`` is in plain words for the device's status screen; ``retry_after`` is set
-    when the server asked for a pause (429/503).
-    """
-
-    def __init__(self, message: str, retry_after: float | None = None, too_big: bool = False):
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.too_big = too_big
-
-
-def _server_message(response: requests.Response) -> str:
-    """The ``{error: {code, message}}`` text of an error reply, if it has one."""
-    try:
-        body = response.json()
-        error = body.get("error") if isinstance(body, dict) else None
-        if isinstance(error, dict) and error.get("message"):
-            code = f" [{error['code']}]" if error.get("code") else ""
-            return f": {error['message']}{code}"
-    except ValueError:
-        pass
-    return ""
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), RETRY_AFTER_MAX_S)
-    try:
-        from email.utils import parsedate_to_datetime
-
-        when = parsedate_to_datetime(value)
-        return min(max(0.0, when.timestamp() - time.time()), RETRY_AFTER_MAX_S)
-    except (TypeError, ValueError):
-        return None
-
-
-def check_acknowledgement(response: requests.Response, sent_ids: list[str]) -> list[dict]:
-    """Return the per-record results if ``response`` acknowledges exactly ``sent_ids``.
-
-    Raises ``AckError`` (in plain words) for anything else: a non-200 status, a redirect, a
-    body that is not JSON (a captive portal's HTML page), a truncated body, or a results list
-    whose length, ids, order or statuses differ from the batch sent.
-    """
-    status = response.status_code
-    if 300 <= status < 400:
-        where = response.headers.get("Location", "?")
-        return _fail(f"the server answered with a redirect to {where} — probably a Wi-Fi login page "
-                     f"or a wrong server address (HTTP {status})")
-    if status in (429, 503):
-        pause = _retry_after(response)
-        wait = f"; it asked to wait {pause:.0f} s" if pause is not None else ""
-        what = "too many requests" if status == 429 else "temporarily unavailable"
-        raise AckError(f"the server is busy ({what}, HTTP {status}){wait}{_server_message(response)}",
-                       retry_after=pause)
-    if status in (401, 403):
-        return _fail(f"the server refused this device's credentials (HTTP {status}){_server_message(response)} "
-                     f"— enroll the device again with a new code")
-    if status == 413:
-        raise AckError(f"the batch was too big for the server (HTTP 413){_server_message(response)}; "
-                       f"sending smaller batches", too_big=True)
-    if status >= 500:
-        return _fail(f"the server had an internal error (HTTP {status}){_server_message(response)}")
-    if status != 200:
-        return _fail(f"the server refused the batch (HTTP {status}){_server_message(response)}")
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        shown = content_type or "no content type"
-        return _fail(f"the answer was not the server's acknowledgement but {shown} — probably a Wi-Fi "
-                     f"login page (captive portal) or a proxy in the way")
-    try:
-        body = json.loads(response.content)
-    except (ValueError, requests.RequestException):
-        return _fail("the server's answer was cut off or is not valid JSON")
-    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-        return _fail("the server's answer has no list of results")
-    results = body["results"]
-    if len(results) != len(sent_ids):
-        return _fail(f"the server acknowledged {len(results)} records but {len(sent_ids)} were sent")
-    for position, (result, sent) in enumerate(zip(results, sent_ids)):
-        if not isinstance(result, dict) or result.get("id") != sent:
-            return _fail(f"the server's result #{position + 1} is not for the record sent in that place")
-        if result.get("status") not in STATUSES:
-            return _fail(f"the server's result #{position + 1} has an unknown status {result.get('status')!r}")
-    return results
-
-
-def _fail(message: str):
-    raise AckError(message)
-
-
-def _describe_exception(exc: Exception, server_url: str, timeouts: tuple[float, float]) -> str:
-    host = urlsplit(server_url).netloc or server_url
-    if isinstance(exc, requests.exceptions.SSLError):
-        return (f"the server {host} could not be verified (TLS certificate not trusted: check "
-                f"sync.ca_bundle and the device's date)")
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"cannot reach the server {host}: no answer within {timeouts[0]:.0f} s (network down?)"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"the server {host} did not answer within {timeouts[1]:.0f} s"
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return f"the connection to {host} broke while the answer was arriving"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        text = str(exc)
-        if "Connection refused" in text:
-            return f"cannot reach the server {host}: connection refused (server down or wrong address)"
-        if "Name or service not known" in text or "NameResolutionError" in text or "getaddrinfo" in text:
-            return f"cannot find the server {host} (no internet or a wrong address)"
-        return f"the connection to {host} was lost"
-    return f"upload failed: {exc}"
-
-
-# --- quarantine ---------------------------------------------------------------------------
-
-
-class Quarantine:
-    """Records the server rejected: kept in an append-only JSON-lines file, never retried.
-
-    Each line is ``{"record": …, "error": …, "rejected_at": …, "batch_id": …}``. A line is
-    fsynced before the record is acked in the outbox, so a crash in between only means the
-    record is sent once more (and skipped here when it is rejected again).
-    """
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._ids: set[str] = set()
-        self._needs_newline = False
-        if self.path.exists():
-            data = self.path.read_bytes()
-            self._needs_newline = bool(data) and not data.endswith(b"\n")
-            for line in data.splitlines():
-                try:
-                    self._ids.add(json.loads(line)["record"]["id"])
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line cut by a crash: its record is still pending in the outbox
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __contains__(self, record_id: str) -> bool:
-        return record_id in self._ids
-
-    def add(self, entries: list[dict]) -> None:
-        """Durably append ``entries`` (each with ``record`` and ``error``) not already kept."""
-        with self._lock:
-            fresh = [e for e in entries if e["record"]["id"] not in self._ids]
-            if not fresh:
-                return
-            payload = b"".join(json.dumps(e, ensure_ascii=False).encode() + b"\n" for e in fresh)
-            if self._needs_newline:
-                payload = b"\n" + payload
-            created = not self.path.exists()
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            if created:
-                fsync_directory(self.path.parent)
-            self._needs_newline = False
-            self._ids.update(e["record"]["id"] for e in fresh)
-
-    def entries(self) -> list[dict]:
-        """Every readable quarantined entry, oldest first (for the admin screen and exports)."""
-        if not self.path.exists():
-            return []
-        out = []
-        for line in self.path.read_bytes().splitlines():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                continue
-        return out
-
-
-# --- status -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What a device shows about its uploads (the UI's status line and ``sync-status``)."""
-
-    pending: int
-    oldest_pending_age_s: float | None
-    last_success_at: float | None
-    last_error: str | None
-    last_error_at: float | None
-    quarantined: int
-    failures: int
-    next_attempt_at: float | None
-    server_url: str
-
-    def lines(self, lang: str = "en") -> list[str]:
-        """The status in plain words, one fact per line, in Vietnamese (``vi``) or English.
-
-        Error details stay in English: they are for the IT staff who fix the cause.
-        """
-        t = _STATUS_WORDS["vi" if lang == "vi" else "en"]
-        now = time.time()
-        out = [f"{t['server']}: {self.server_url or t['no_server']}", f"{t['pending']}: {self.pending}"]
-        if self.oldest_pending_age_s is not None:
-            out.append(f"{t['oldest']}: {age_in_words(self.oldest_pending_age_s)}")
-        out.append(f"{t['last_ok']}: " + (f"{_iso(self.last_success_at)} ({age_in_words(now - self.last_success_at)} {t['ago']})"
-                                          if self.last_success_at else t["never"]))
-        if self.last_error:
-            out.append(f"{t['last_error']}: {self.last_error} ({_iso(self.last_error_at)})")
-        if self.failures and self.next_attempt_at:
-            out.append(t["retry"].format(n=self.failures, wait=age_in_words(max(0.0, self.next_attempt_at - now))))
-        out.append(f"{t['quarantined']}: {self.quarantined}")
-        return out
-
-
-_STATUS_WORDS = {
-    "en": {"server": "server", "no_server": "(none configured: records are kept on this device)",
-           "pending": "pending records", "oldest": "oldest pending record waiting for",
-           "last_ok": "last successful upload", "ago": "ago", "never": "never", "last_error": "last error",
-           "retry": "failed {n} time(s) in a row; next attempt in {wait}",
-           "quarantined": "quarantined (refused by the server, kept on this device)"},
-    "vi": {"server": "máy chủ", "no_server": "(chưa cấu hình: dữ liệu được giữ trên thiết bị này)",
-           "pending": "bản ghi chờ gửi", "oldest": "bản ghi cũ nhất đã chờ",
-           "last_ok": "lần gửi thành công gần nhất", "ago": "trước", "never": "chưa bao giờ",
-           "last_error": "lỗi gần nhất", "retry": "lỗi {n} lần liên tiếp; thử lại sau {wait}",
-           "quarantined": "bị máy chủ từ chối (giữ lại trên thiết bị)"},
-}
-
-
-def age_in_words(seconds: float) -> str:
-    """A duration as staff read it on a status screen: '45 s', '12 min', '3 h', '2 days'."""
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
 
 
 @dataclass(frozen=True)
@@ -403,19 +74,6 @@ class UploadRound:
     error: str | None = None
     retry_after: float | None = None
     heartbeat: bool = False
-
-
-def read_state(device_dir: Path) -> dict:
-    """The uploader's persisted schedule and last outcome (empty when it never ran)."""
-    path = Path(device_dir) / STATE_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except FileNotFoundError:
-        return {}
-    except ValueError:
-        log.warning("uploader state %s is unreadable; starting a fresh schedule", path)
-        return {}
 
 
 # --- the uploader -------------------------------------------------------------------------------
@@ -571,7 +229,7 @@ class Uploader:
                                heartbeat=not batch)
         except requests.RequestException as exc:
             return UploadRound(ok=False, sent=len(batch), heartbeat=not batch,
-                               error=_describe_exception(exc, self.server_url, self.timeouts))
+                               error=describe_network_error(exc, self.server_url, self.timeouts))
         return results, batch_id
 
     def _apply(self, batch: list[dict], results: list[dict], batch_id: str) -> UploadRound:
@@ -706,8 +364,6 @@ class Uploader:
         return min(self.interval_s, self.heartbeat_s - (now - last_contact))
 
     def _pull_config(self, now: float) -> None:
-        from sync.config_pull import ConfigPullError
-
         self._last_config_pull = now
         try:
             update = self._config_puller.pull(self._base_config)
@@ -751,9 +407,6 @@ def start_background_sync(config, outbox: Outbox, data_path: str | os.PathLike, 
     unreadable: the error is logged). ``on_config_change(update)`` is called (from the
     uploader thread) when the server's office configuration changed.
     """
-    from sync.config_pull import ConfigPuller
-    from sync.enrollment import EnrollmentError, load_credentials
-
     try:
         credentials = load_credentials(data_path)
     except EnrollmentError as exc:
@@ -771,33 +424,3 @@ def start_background_sync(config, outbox: Outbox, data_path: str | os.PathLike, 
                         heartbeat_s=config.sync.heartbeat_s, session=session, on_round=on_round,
                         config_puller=puller, base_config=config, on_config_change=on_config_change)
     return uploader.start()
-
-
-# --- offline fallback: the pending records on a USB stick --------------------------------------
-
-
-def export_pending(outbox: Outbox, out: str | os.PathLike, *, office_id: str, device_id: str | None) -> int:
-    """Write every pending record to ``out`` for ``sync-server import-batch``; return the count.
-
-    The records stay pending: when the device is online again it uploads them and the server
-    answers ``duplicate`` for those already imported, so nothing is counted twice.
-    """
-    pending = outbox.pending()
-    document = {"format": EXPORT_FORMAT, "office_id": office_id, "device_id": device_id,
-                "exported_at": records.now_iso(), "records": pending}
-    target = Path(out)
-    payload = json.dumps(document, ensure_ascii=False, indent=1).encode()
-    # Written to a temporary name, fsynced, then renamed: a stick pulled out too early leaves
-    # no half file under the final name. (No directory fsync: USB sticks are often FAT,
-    # where it is not supported; the file's own fsync is what matters.)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return len(pending)

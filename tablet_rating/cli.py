@@ -15,14 +15,9 @@ import os
 import signal
 import sys
 
-from sync.config import Config, add_config_argument, load_config_or_exit
+from sync.cli import CommandLine, Option
+from sync.config import Config
 from sync.device_cli import add_device_commands
-
-
-def _check_config(cfg: Config, args: argparse.Namespace) -> int:
-    print(f"{cfg.source}: OK — office {cfg.office.id!r}, {len(cfg.services)} services, "
-          f"{len(cfg.counters)} counters, {len(cfg.clerks)} clerks")
-    return 0
 
 
 def _run_app(cfg: Config, args: argparse.Namespace) -> int:
@@ -62,26 +57,18 @@ def _run_app(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tablet-rating", description="Counter rating tablet of Thước Đo. "
-                                     "Without a command, starts the tablet app.")
-    add_config_argument(parser)
-    parser.add_argument("--counter", type=int, metavar="N",
-                        help="counter this tablet serves (default: tablet.counter_id); its data go to "
-                             "<data_dir>/tablet-N/, so several tablets can run on one machine")
-    parser.add_argument("--windowed", action="store_true", help="run in a window even if kiosk.fullscreen is set")
-    parser.set_defaults(func=_run_app)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("check-config", help="validate the configuration file and exit").set_defaults(func=_check_config)
-    add_device_commands(sub, "tablet")
-    return parser
+def build_cli() -> CommandLine:
+    counter = Option(("--counter",), {"type": int, "metavar": "N", "help": "counter this tablet serves (default: "
+                     "tablet.counter_id); its data go to <data_dir>/tablet-N/, so several tablets can run on one machine"})
+    windowed = Option(("--windowed",), {"action": "store_true", "help": "run in a window even if kiosk.fullscreen is set"})
+    cli = CommandLine("tablet-rating", "Counter rating tablet of Thước Đo. Without a command, starts the tablet app.",
+                      options=(counter, windowed), default=_run_app)
+    add_device_commands(cli, "tablet")
+    return cli
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    cfg = load_config_or_exit(args.config)
-    return args.func(cfg, args)
+    return build_cli().main(argv)
 
 
 if __name__ == "__main__":

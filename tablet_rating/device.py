@@ -28,7 +28,9 @@ from sync.config_pull import with_stored_overlay
 from sync.device_cli import device_dir as _device_dir
 from sync.enrollment import EnrollmentError, enroll, load_credentials
 from sync.outbox import Outbox
-from sync.uploader import Uploader, age_in_words, session_for, start_background_sync
+from sync.session import session_for
+from sync.status import age_in_words
+from sync.uploader import Uploader, start_background_sync
 from tablet_rating.hub_link import HubLink
 from tablet_rating.session import ERROR, LINKED, OFFLINE, RatingSession
 from tablet_rating.settings import TabletSettings

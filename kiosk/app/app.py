@@ -588,7 +588,7 @@ class KioskApp(App):
         """Exchange an admin's one-time code for this kiosk's upload token, off the UI thread
         (it is network), then start uploading the ticket records at once."""
         from sync.enrollment import enroll
-        from sync.uploader import session_for
+        from sync.session import session_for
 
         admin = self.manager.get_screen("admin")
         server_url, code = server_url.strip(), code.strip()

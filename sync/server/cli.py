@@ -19,18 +19,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
-from sync.config import Config, ConfigError, add_config_argument, load_config, load_config_or_exit
-
-
-def _check_config(cfg: Config, args: argparse.Namespace) -> int:
-    print(f"{cfg.source}: OK — office {cfg.office.id!r}, {len(cfg.services)} services, "
-          f"{len(cfg.counters)} counters, {len(cfg.clerks)} clerks")
-    return 0
+from sync.cli import CommandLine, Option, office_language
+from sync.config import Config, ConfigError, load_config
 
 
 def _url(cfg: Config, args: argparse.Namespace) -> str:
@@ -185,7 +178,7 @@ def _import_office(cfg: Config, args: argparse.Namespace) -> int:
     try:
         office_cfg = load_config(args.file)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(exc.message(office_language(args.file)), file=sys.stderr)
         return 2
     db = _database(cfg, args)
     try:
@@ -200,31 +193,19 @@ def _import_office(cfg: Config, args: argparse.Namespace) -> int:
 
 
 USB_DEVICE = "usb-import"
-PENDING_FORMAT = "thuocdo-pending-v1"
 
 
 def _import_batch(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.pending_file import PendingFileError, read_pending_file
     from sync.server.ingest import ingest_records, load_office_facts
     from sync.server.models import Device
 
     try:
-        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        document = read_pending_file(args.file)
+    except PendingFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    problems = []
-    if not isinstance(document, dict) or document.get("format") != PENDING_FORMAT:
-        problems.append(f"format: expected {PENDING_FORMAT!r} (a file written by `export-pending`)")
-    elif not isinstance(document.get("office_id"), str):
-        problems.append("office_id: missing")
-    elif not isinstance(document.get("records"), list):
-        problems.append("records: expected a list")
-    elif document.get("device_id") is not None and not isinstance(document["device_id"], str):
-        problems.append("device_id: expected text or null")
-    if problems:
-        print(f"error: {args.file}: " + "; ".join(problems), file=sys.stderr)
-        return 2
-    office_id = document["office_id"]
+    office_id = document.office_id
     db = _database(cfg, args)
     try:
         with db.engine.begin() as conn:
@@ -234,14 +215,14 @@ def _import_batch(cfg: Config, args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 2
             device_id = USB_DEVICE
-            if document.get("device_id"):
-                known = conn.execute(Device.__table__.select().where(Device.id == document["device_id"],
+            if document.device_id:
+                known = conn.execute(Device.__table__.select().where(Device.id == document.device_id,
                                                                      Device.office_id == office_id)).first()
-                device_id = document["device_id"] if known else USB_DEVICE
-            outcome = ingest_records(conn, office, device_id, document["records"], datetime.now(UTC))
+                device_id = document.device_id if known else USB_DEVICE
+            outcome = ingest_records(conn, office, device_id, document.records, datetime.now(UTC))
     finally:
         db.dispose()
-    print(f"{args.file}: {len(document['records'])} records for office {office_id} (device {device_id}): "
+    print(f"{args.file}: {len(document.records)} records for office {office_id} (device {device_id}): "
           f"{outcome.count('accepted')} accepted, {outcome.count('duplicate')} duplicate, "
           f"{outcome.count('rejected')} rejected")
     for result in outcome.results:
@@ -256,65 +237,50 @@ def _export(cfg: Config, args: argparse.Namespace) -> int:
     return run_export_command(_database(cfg, args), args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sync-server", description="Central server of Thước Đo.")
-    add_config_argument(parser)
-    parser.add_argument("--database-url", metavar="URL", default=None,
-                        help="database to use instead of server.database_url of the config")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("check-config", help="validate the configuration file and exit").set_defaults(func=_check_config)
+def build_cli() -> CommandLine:
+    database = Option(("--database-url",), {"metavar": "URL", "default": None,
+                      "help": "database to use instead of server.database_url of the config"})
+    cli = CommandLine("sync-server", "Central server of Thước Đo.", options=(database,))
+    sub = cli.command
 
-    p = sub.add_parser("run", help="serve the API and dashboard (migrates an empty database first)")
+    p = sub("run", "serve the API and dashboard (migrates an empty database first)", _run)
     p.add_argument("--host", default=None, help="listen address (default: server.host)")
     p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--workers", type=int, default=1, choices=range(1, 17), metavar="N",
                    help="server processes sharing the port (default 1; use the number of cores on a busy server)")
-    p.set_defaults(func=_run)
 
-    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=_migrate)
+    sub("migrate", "bring the database schema up to date", _migrate)
 
-    p = sub.add_parser("create-admin", help="add a dashboard admin (password asked, or read from stdin)")
+    p = sub("create-admin", "add a dashboard admin (password asked, or read from stdin)", _create_admin)
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["province_admin", "office_manager"])
     p.add_argument("--office", default=None, help="office id (office managers only)")
-    p.set_defaults(func=_create_admin)
 
-    p = sub.add_parser("enroll-device", help="print a one-time enrollment code for a new device")
+    p = sub("enroll-device", "print a one-time enrollment code for a new device", _enroll_device)
     p.add_argument("--office", required=True, help="office id, as in the office's config.yaml")
     p.add_argument("--kind", required=True, choices=["tablet", "kiosk", "hub"])
     p.add_argument("--name", required=True, help="a name admins recognise, e.g. 'Quầy 3 tablet'")
     p.add_argument("--hours", type=float, default=24.0, help="how long the code stays valid (default 24)")
-    p.set_defaults(func=_enroll_device)
 
-    p = sub.add_parser("revoke-device", help="stop a device's token from working")
+    p = sub("revoke-device", "stop a device's token from working", _revoke_device)
     p.add_argument("device_id")
-    p.set_defaults(func=_revoke_device)
 
-    p = sub.add_parser("import-office", help="register or update an office from its config.yaml (idempotent)")
+    p = sub("import-office", "register or update an office from its config.yaml (idempotent)", _import_office)
     p.add_argument("file", help="the office's config.yaml")
-    p.set_defaults(func=_import_office)
 
     from sync.server.exports import add_export_arguments
 
-    p = sub.add_parser("export", help="write the ratings of a date range to a CSV or XLSX file (audited)")
+    p = sub("export", "write the ratings of a date range to a CSV or XLSX file (audited)", _export)
     add_export_arguments(p)
-    p.set_defaults(func=_export)
 
-    p = sub.add_parser("import-batch", help="store records exported by a device (export-pending file)")
+    p = sub("import-batch", "store records exported by a device (export-pending file)", _import_batch)
     p.add_argument("file")
-    p.set_defaults(func=_import_batch)
-    return parser
+    return cli
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    cfg = load_config_or_exit(args.config)
-    return args.func(cfg, args)
+    return build_cli().main(argv)
 
 
 if __name__ == "__main__":

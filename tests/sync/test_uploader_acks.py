@@ -17,7 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sync.uploader import QUARANTINE_FILE, STATE_FILE, Quarantine, Uploader, backoff_delay
+from sync.quarantine import QUARANTINE_FILE, Quarantine
+from sync.schedule import STATE_FILE, backoff_delay
+from sync.uploader import Uploader
 from tests.sync.conftest import append_ratings
 
 
@@ -322,7 +324,7 @@ def test_a_damaged_or_far_future_schedule_does_not_park_the_uploader(outbox, pee
 def test_a_proxy_is_used_only_when_the_config_names_one(outbox, peer, office_config, tmp_path):
     import dataclasses
 
-    from sync.uploader import session_for
+    from sync.session import session_for
 
     paths = []
     ideal = peer.ideal_reply

@@ -11,7 +11,7 @@ import yaml
 
 from sync.config import ConfigError, describe_keys, load_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def write(tmp_path: Path, data: dict) -> Path:
@@ -138,10 +138,19 @@ def test_every_key_has_help_text():
 
 
 @pytest.mark.parametrize("command", ["kiosk", "tablet-rating", "sync-server"])
-def test_every_command_refuses_a_bad_config_naming_the_key(tmp_path, raw, command):
+def test_every_command_refuses_a_bad_config_naming_the_key_in_the_office_language(tmp_path, raw, command):
     raw["counters"][0]["services"] = ["khong-co"]
+    raw["office"]["language"] = "vi"
     path = write(tmp_path, raw)
     exe = Path(sys.executable).parent / command
+    result = subprocess.run([str(exe), "check-config", "--config", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "counters[0].services[0]: không có lĩnh vực 'khong-co' (các mã có: " in result.stderr
+    assert "tệp cấu hình có 1 lỗi" in result.stderr and "Sửa các dòng trên" in result.stderr
+    assert "unknown service" not in result.stderr
+    raw["office"]["language"] = "en"
+    path = write(tmp_path, raw)
     result = subprocess.run([str(exe), "--config", str(path), "check-config"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "counters[0].services[0]: unknown service 'khong-co'" in result.stderr
+    assert "không có" not in result.stderr
