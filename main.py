@@ -2,7 +2,7 @@
 
 On a desktop run ``tablet-rating`` instead. The configuration is the ``config.yaml`` packed
 next to this file (or the file named by ``THUOCDO_CONFIG``); the tablet keeps its data in the
-app's private user data folder (see ``tablet_rating/app.py``).
+app's private user data folder (see ``tablet_rating/tablet_app.py``).
 """
 
 import sys

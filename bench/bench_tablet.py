@@ -83,7 +83,7 @@ def _measure(config, device_dir: Path, taps: int) -> tuple[list[float], list[flo
     """(touch -> record durable, touch -> thank-you screen set) per tap, in ms."""
     from kivy.tests.common import UnitTestTouch
 
-    from tablet_rating.app import TabletApp
+    from tablet_rating.tablet_app import TabletApp
     from tests.kivy_driver import KivyDriver
 
     app = TabletApp(config, device_dir)

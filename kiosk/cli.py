@@ -26,7 +26,7 @@ def _run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _hub(cfg: Config, args: argparse.Namespace) -> int:
-    from kiosk.hub.server import serve_forever
+    from kiosk.hub.headless import serve_forever
 
     return serve_forever(cfg)
 

@@ -41,7 +41,7 @@ def _run_app(cfg: Config, args: argparse.Namespace) -> int:
         KivyConfig.set("graphics", "fullscreen", "auto")
     from sync.outbox import OutboxLocked
     from sync.store import StoreCorrupted
-    from tablet_rating.app import TabletApp
+    from tablet_rating.tablet_app import TabletApp
 
     app = TabletApp(cfg, counter_id=args.counter)
     signal.signal(signal.SIGTERM, lambda *_: app.exit_app())

@@ -9,7 +9,7 @@ __all__ = ["KioskApp"]
 
 def __getattr__(name: str):
     if name == "KioskApp":
-        from kiosk.app.app import KioskApp
+        from kiosk.app.kiosk_app import KioskApp
 
         return KioskApp
     raise AttributeError(f"module 'kiosk.app' has no attribute {name!r}")

@@ -96,7 +96,7 @@ def take_ticket_at_the_kiosk(kivy_driver, cfg, hub) -> int:
 
 
 def start_tablet(kivy_driver, cfg, hub, tablet_dir):
-    from tablet_rating.app import TabletApp
+    from tablet_rating.tablet_app import TabletApp
 
     app = TabletApp(cfg, tablet_dir)
     drive = kivy_driver(app)

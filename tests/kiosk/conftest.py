@@ -1,37 +1,44 @@
-"""Fixtures for the kiosk: a real office hub (not started on the network: the kiosk issues
-tickets into its engine in-process), a real outbox, and the kiosk app factory."""
+"""Fixtures shared by the kiosk part's tests (queue, hub, kiosk app): a clock tests move by
+hand, a real outbox, the demo office's counter tokens and clerk PINs."""
 
 from __future__ import annotations
 
-import dataclasses
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from sync.outbox import Outbox
 
+TOKENS = {1: "demo-quay-1-doi-token-nay", 2: "demo-quay-2-doi-token-nay",
+          3: "demo-quay-3-doi-token-nay", 4: "demo-quay-4-doi-token-nay"}
+PINS = {"nguyen-van-an": "1111", "tran-thi-binh": "2222", "le-hoang-cuong": "3333", "pham-thu-dung": "4444"}
+
+
+class FakeClock:
+    """Office-local time that only moves when a test says so."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
 
 @pytest.fixture
-def hub(office_config):
-    from kiosk.hub import OfficeHub
-
-    outbox = Outbox(office_config.data_path / "outbox")
-    office_hub = OfficeHub(office_config, outbox=outbox)
-    yield office_hub
-    office_hub.close()
-    outbox.close()
+def clock():
+    return FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
 
 
 @pytest.fixture
-def make_kiosk(office_config, hub):
-    """``make_kiosk(**kiosk_overrides, printer_overrides={...})`` → a KioskApp (not started)."""
+def outbox(tmp_path):
+    box = Outbox(tmp_path / "outbox")
+    yield box
+    box.close()
 
-    def make(printer_overrides: dict | None = None, **kiosk_overrides):
-        from kiosk.app import KioskApp
 
-        printer = dataclasses.replace(office_config.kiosk.printer, **(printer_overrides or {}))
-        kiosk = dataclasses.replace(office_config.kiosk, printer=printer, fullscreen=False, **kiosk_overrides)
-        app = KioskApp(dataclasses.replace(office_config, kiosk=kiosk), hub)
-        app.debounce_s = 0  # simulated taps come milliseconds apart; one test checks debouncing
-        return app
-
-    return make
+def auth(counter_id: int) -> dict:
+    return {"Authorization": f"Bearer {TOKENS[counter_id]}"}

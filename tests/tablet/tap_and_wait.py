@@ -20,7 +20,7 @@ def main() -> None:
     Config.set("graphics", "width", "1024")
     Config.set("graphics", "height", "768")
     from sync.config import load_config
-    from tablet_rating.app import TabletApp
+    from tablet_rating.tablet_app import TabletApp
     from tests.kivy_driver import KivyDriver
 
     app = TabletApp(load_config(sys.argv[1]), sys.argv[2])

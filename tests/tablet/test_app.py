@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tablet_rating.app import TabletApp
+from tablet_rating.tablet_app import TabletApp
 from tablet_rating.session import IDLE, PROMPT, REASONS, THANKS
 
 pytestmark = pytest.mark.kivy

@@ -35,7 +35,7 @@ def test_a_rating_survives_kill_9_right_after_the_tap(xvfb, tablet_config, tmp_p
         child.wait(10)
     assert child.returncode == -signal.SIGKILL
 
-    from tablet_rating.app import TabletApp
+    from tablet_rating.tablet_app import TabletApp
 
     restarted = TabletApp(config, device_dir)
     kivy_driver(restarted)

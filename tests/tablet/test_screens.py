@@ -12,7 +12,7 @@ import pytest
 import yaml
 from kivy.uix.label import Label
 
-from tablet_rating.app import TabletApp
+from tablet_rating.tablet_app import TabletApp
 from tablet_rating.session import IDLE, PROMPT, REASONS, THANKS
 from tests.tablet.conftest import ROOT, HubAPI
 from tests.tablet.test_app import face, faces, wait_for_screen
@@ -140,7 +140,7 @@ def test_a_small_window_scales_every_screen_down_without_cutting_anything(kivy_d
     try:
         drive.wait_until(lambda: tuple(drive.window.size) == (640, 400), what="the window to shrink")
         drive.step(5)
-        from tablet_rating.app import UI
+        from tablet_rating.tablet_app import UI
 
         assert UI.scale < 0.7
         drive.screenshot("small-window-1-prompt")

@@ -1,4 +1,5 @@
-"""The hub's HTTP interface on the office LAN (Starlette): JSON API, SSE stream and pages.
+"""The hub's routes on the office LAN (Starlette): JSON API, SSE stream and pages, serving a
+``kiosk.hub.core.HubCore`` (this module owns no state of its own).
 
 Routes (all JSON unless said otherwise)::
 
@@ -31,7 +32,7 @@ import contextlib
 import hmac
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -41,14 +42,12 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from kiosk.hub.core import HubCore
 from kiosk.hub.events import format_event
 from kiosk.hub.voice import VoiceUnavailable
 from kiosk.queue import QueueError
 
-if TYPE_CHECKING:
-    from kiosk.hub.server import OfficeHub
-
-__all__ = ["WEB_DIR", "build_app"]
+__all__ = ["WEB_DIR", "build_web_app"]
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 MAX_BODY_BYTES = 16 * 1024
@@ -104,7 +103,7 @@ async def _body(request: Request, allowed: dict[str, tuple[type, ...]], required
     return data
 
 
-def build_app(hub: OfficeHub) -> Starlette:
+def build_web_app(hub: HubCore) -> Starlette:
     config = hub.config
     engine = hub.engine
 
@@ -276,7 +275,7 @@ def build_app(hub: OfficeHub) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})
 
 
-async def _housekeeping(hub: OfficeHub) -> None:
+async def _housekeeping(hub: HubCore) -> None:
     """Daily reset and expiry of old no-shows even when nobody touches the queue."""
     while True:
         await asyncio.sleep(hub.housekeeping_s)

@@ -18,8 +18,8 @@ import wave
 import httpx
 import pytest
 
-from tests.hub.conftest import PINS, TOKENS, auth
-from tests.hub.sse import EventReader
+from tests.kiosk.conftest import PINS, TOKENS, auth
+from tests.kiosk.hub.sse import EventReader
 
 
 def login(api, counter_id, clerk_id):

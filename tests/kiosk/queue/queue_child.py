@@ -1,7 +1,7 @@
 """Child process for the kill -9 test: drives the queue engine with random operations and
 prints ``ack <ticket_id> <version>`` after each one returns (i.e. is durable), until killed.
 
-Usage: python -m tests.hub.queue_child CONFIG STATE_DIR OUTBOX_DIR SEED
+Usage: python -m tests.kiosk.queue.queue_child CONFIG STATE_DIR OUTBOX_DIR SEED
 (the state is checkpointed every 7 changes, so kills also land inside checkpoints)
 """
 

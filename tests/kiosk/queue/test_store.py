@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kiosk.queue_store import QueueStore
+from kiosk.queue.store import QueueStore
 from sync.store import StoreCorrupted
 
 

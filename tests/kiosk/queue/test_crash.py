@@ -45,7 +45,7 @@ def test_the_queue_resumes_exactly_after_kill_9_at_random_moments(config_file, o
     total_acks = 0
     for round_number in range(ROUNDS):
         child = subprocess.Popen(
-            [sys.executable, "-m", "tests.hub.queue_child", str(config_file), str(state_dir), str(outbox_dir),
+            [sys.executable, "-m", "tests.kiosk.queue.queue_child", str(config_file), str(state_dir), str(outbox_dir),
              str(round_number)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
         time.sleep(rng.uniform(0.05, 0.8))

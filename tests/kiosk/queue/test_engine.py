@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.queue import QueueEngine, QueueError
 from sync import records
-from tests.hub.conftest import PINS
+from tests.kiosk.conftest import PINS
 
 
 def with_hub(config, **changes):

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.conftest import SCREENSHOTS
-from tests.hub.conftest import TOKENS
+from tests.kiosk.conftest import TOKENS
 
 pytestmark = pytest.mark.browser
 SHOTS = SCREENSHOTS / "test_hub_pages"
