@@ -6,10 +6,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 
 def test_kiosk_runs_fullscreen_without_cursor_with_exactly_one_input_provider(config_file, tmp_path):
