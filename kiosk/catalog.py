@@ -114,25 +114,6 @@ class Procedure:
     legal: tuple[LegalBasis, ...] = ()
     conditions: str = ""
 
-    @property
-    def processing_time(self) -> str:
-        """A short processing time for result lists. The portal often says only "Khác"
-        (other) or "5 Khác" and puts the real duration in the channel's description, so:
-        the first plain duration, else the first duration found in a description, else ""
-        (the detail screen shows every channel in the source's own words)."""
-        for ch in self.channels:
-            if ch.time and not _OTHER_RE.fullmatch(ch.time) and len(ch.time) <= 40:
-                return ch.time
-        for ch in self.channels:
-            found = _DURATION_RE.search(ch.description) or _DURATION_RE.search(ch.time)
-            if found:
-                return found.group(0)
-        return ""
-
-
-_OTHER_RE = re.compile(r"(\d+\s+)?Khác")
-_DURATION_RE = re.compile(r"\d+\s+(tháng và \d+ ngày làm việc|ngày làm việc|ngày|giờ|tháng)")
-
 
 @dataclass(frozen=True)
 class Problem:

@@ -45,8 +45,6 @@ def test_real_export_quirks_are_repaired_not_rejected(office_config):
     assert doubled.link.startswith("https://dichvucong.gov.vn/")  # was "https://https://…"
     assert catalog.get("1.010772").link is None  # empty link
     assert all("\t" not in p.name and "  " not in p.name for p in catalog)
-    # the portal says only "Khác" (other); the duration is in the description
-    assert catalog.get("1.000288").processing_time == "02 tháng và 15 ngày làm việc"
     assert clean_link("javascript:alert(1)") is None and clean_link("not a link") is None
 
 
