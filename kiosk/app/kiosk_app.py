@@ -44,6 +44,7 @@ from kiosk.app.widgets import AdminCorner, TapButton
 from kiosk.catalog import Catalog, CatalogError, Procedure, active_catalog_path, load_catalog
 from kiosk.printer import PrinterError, TicketPrinter, TicketSlip
 from kiosk.printer import warm_up as printer_warm_up
+from kiosk.procedure_summary import time_limit
 from kiosk.search import SearchIndex
 from sync.config import Config
 from sync.touch import PinPad, VietKeyboard  # noqa: F401  (named in search.kv, admin.kv)
@@ -151,7 +152,7 @@ def _result_row(app: KioskApp, proc: Procedure) -> TapButton:
     row = TapButton(kind="row", markup=True, size_hint_y=None, height=app.target * 1.2)
     row.bind(texture_size=lambda btn, ts: setattr(btn, "height", max(app.target * 1.2, ts[1] + dp(24))))
     row.code = proc.code
-    meta = " · ".join(x for x in (proc.field or app.t("fields.none"), proc.processing_time) if x)
+    meta = " · ".join((proc.field or app.t("fields.none"), time_limit(proc.channels)))
     name = proc.name if len(proc.name) <= _ROW_NAME_CHARS else proc.name[:_ROW_NAME_CHARS - 1].rstrip() + "…"
     row.text = f"[b]{_escape(name)}[/b]\n[size={int(17 * app.scale)}]{_escape(meta)}[/size]"
     row.bind(on_tap=lambda button: app.open_procedure(button.code))
