@@ -125,9 +125,10 @@ def database_url(request, tmp_path):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def chromium(tmp_path):
-    """Headless Debian Chromium through Selenium and the system chromedriver."""
+def start_chromium(user_data_dir: Path, autoplay: bool = True):
+    """Headless Debian Chromium through Selenium and the system chromedriver. ``autoplay``:
+    started like the lobby TV (sound without a tap); False: like a browser started by hand,
+    which refuses sound until someone clicks."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -140,10 +141,19 @@ def chromium(tmp_path):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--window-size=1366,900",
-                 "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={tmp_path / 'chromium'}"):
+                 f"--user-data-dir={user_data_dir}"):
         options.add_argument(flag)
+    if autoplay:
+        options.add_argument("--autoplay-policy=no-user-gesture-required")
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.screenshot_dir = SCREENSHOTS
+    return driver
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    """Headless Chromium allowed to play sound without a tap (as the lobby TV is started)."""
+    driver = start_chromium(tmp_path / "chromium")
     yield driver
     driver.quit()
 

@@ -14,13 +14,17 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from kiosk.hub.events import Broadcaster
 from kiosk.hub.voice import Announcer, VoiceUnavailable
 from kiosk.queue import QueueEngine
 from sync.config import Config
 
-__all__ = ["HubCore"]
+__all__ = ["MEDIA_KINDS", "HubCore"]
+
+MEDIA_KINDS = {".jpg": "image", ".jpeg": "image", ".png": "image", ".webp": "image",
+               ".mp4": "video", ".webm": "video"}
 
 
 class HubCore:
@@ -39,7 +43,8 @@ class HubCore:
         self.housekeeping_s = housekeeping_s
         self.engine = QueueEngine(config, Path(state_dir) if state_dir else config.data_path / "queue",
                                   outbox=outbox, clock=clock)
-        self.announcer = Announcer(self.engine.state_dir / "announcements", config.hub.read_numbers)
+        self.announcer = Announcer(self.engine.state_dir / "announcements", config.hub.read_numbers,
+                                   second_language=config.hub.second_language)
         self.broadcaster = Broadcaster()
         self._faults: dict[str, dict] = {}
         self._faults_lock = threading.Lock()
@@ -56,7 +61,22 @@ class HubCore:
         snapshot["read_numbers"] = self.config.hub.read_numbers
         snapshot["language"] = self.config.office.language
         snapshot["timezone"] = self.config.office.timezone
+        snapshot["display_media"] = self.display_media()
+        snapshot["display_media_seconds"] = self.config.hub.display_media_seconds
         return snapshot
+
+    def display_media(self) -> list[dict]:
+        """The pictures and videos of ``hub.display_media``, in name order, as
+        ``{"url": "/media/<name>", "kind": "image"|"video"}`` (at most 100)."""
+        if not self.config.hub.display_media:
+            return []
+        folder = self.config.path(self.config.hub.display_media)
+        try:
+            names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in MEDIA_KINDS and p.is_file())
+        except OSError:
+            return []  # the folder went away (a USB stick pulled out): show the queue alone
+        return [{"url": f"/media/{quote(name)}", "kind": MEDIA_KINDS[Path(name).suffix.lower()]}
+                for name in names[:100]]
 
     def faults(self) -> list[dict]:
         with self._faults_lock:

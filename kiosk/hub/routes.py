@@ -14,6 +14,9 @@ Routes (all JSON unless said otherwise)::
     GET  /api/v1/events                          server-sent events (see kiosk/hub/events.py)
     GET  /api/v1/announcements/{counter}/{number}.wav   the voice call (chime + speech)
     GET  /api/v1/clerks/{id}/photo               the clerk's photo (shown on the tablet)
+    GET  /api/v1/counters/{id}/auth              200 when the counter token is right (console check)
+    GET  /api/v1/tickets/day.csv[?day=YYYY-MM-DD] the day's tickets as CSV (any counter's token)
+    GET  /media/{name}                           a picture or video of ``hub.display_media``
     GET  /console, /display                      the clerk console and the lobby display
 
 Counter operations need ``Authorization: Bearer <counters[].token>`` of that counter (401
@@ -33,6 +36,7 @@ import hmac
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -43,6 +47,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from kiosk.hub.core import HubCore
+from kiosk.hub.day_csv import DAY_RE, day_csv, tickets_of_day
 from kiosk.hub.events import format_event
 from kiosk.hub.voice import VoiceUnavailable
 from kiosk.queue import QueueError
@@ -124,6 +129,14 @@ def build_web_app(hub: HubCore) -> Starlette:
             raise _ApiError(401, "bad_token", f"this needs counter {counter_id}'s token "
                                               f"(Authorization: Bearer <token>)")
 
+    def authorize_staff(request: Request) -> None:
+        """Any counter's token: reading the day's tickets is for the office's staff."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        given = token.strip().encode()
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(given, c.token.encode())
+                                                 for c in config.counters):
+            raise _ApiError(401, "bad_token", "this needs a counter's token (Authorization: Bearer <token>)")
+
     async def run(fn, *args):
         try:
             return await run_in_threadpool(fn, *args)
@@ -183,6 +196,30 @@ def build_web_app(hub: HubCore) -> Starlette:
         if not clerk.photo or not config.path(clerk.photo).is_file():
             raise _ApiError(404, "no_photo", f"clerk {clerk_id!r} has no photo")
         return FileResponse(config.path(clerk.photo))
+
+    @api
+    async def check_token(request: Request) -> Response:
+        counter_id = counter_or_404(request)
+        authorize(request, counter_id)
+        return JSONResponse({"counter_id": counter_id})
+
+    @api
+    async def tickets_csv(request: Request) -> Response:
+        authorize_staff(request)
+        day = request.query_params.get("day") or (await run_in_threadpool(engine.snapshot))["day"]
+        if not DAY_RE.match(day):
+            raise _ApiError(400, "bad_day", f"day must be YYYY-MM-DD, found {day!r}")
+        tickets = await run_in_threadpool(tickets_of_day, engine, day)
+        return Response(day_csv(config, tickets), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="ve-{config.office.id}-{day}.csv"',
+                                 "Cache-Control": "no-store"})
+
+    @api
+    async def media(request: Request) -> Response:
+        name = request.path_params["name"]
+        if f"/media/{quote(name)}" not in {m["url"] for m in await run_in_threadpool(hub.display_media)}:
+            raise _ApiError(404, "not_found", f"no picture or video {name!r} in hub.display_media")
+        return FileResponse(config.path(config.hub.display_media) / name, headers={"Cache-Control": "max-age=300"})
 
     # -- writing ------------------------------------------------------------------------
 
@@ -245,6 +282,9 @@ def build_web_app(hub: HubCore) -> Starlette:
         Route("/api/v1/events", events),
         Route("/api/v1/tickets", issue, methods=["POST"]),
         Route(ops, counter),
+        Route(f"{ops}/auth", check_token),
+        Route("/api/v1/tickets/day.csv", tickets_csv),
+        Route("/media/{name}", media),
         Route(f"{ops}/login", login, methods=["POST"]),
         Route(f"{ops}/logout", counter_op(engine.logout, returns="counter"), methods=["POST"]),
         Route(f"{ops}/call-next", counter_op(engine.call_next), methods=["POST"]),

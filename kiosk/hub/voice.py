@@ -9,6 +9,10 @@ never overlap.
 Numbers are written out as Vietnamese words here rather than left to the synthesiser, so
 the reading is the same on every install and can be chosen in ``hub.read_numbers``:
 ``whole`` reads 2015 as "hai nghìn không trăm mười lăm", ``digits`` as "hai, không, một, năm".
+
+``hub.second_language: en`` says the call again in English after the Vietnamese sentence
+("Ticket number 2015, please go to counter 3"), in the same file, for offices with foreign
+visitors.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from pathlib import Path
 
 from sync.store import write_atomically
 
-__all__ = ["Announcer", "VoiceUnavailable", "announcement_text", "chime", "number_words", "spoken_number"]
+__all__ = ["Announcer", "VoiceUnavailable", "announcement_text", "chime", "english_announcement_text",
+           "number_words", "spoken_number"]
 
 _DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
 RATE = 22050  # espeak-ng's output rate: the chime is made at the same rate
@@ -87,6 +92,12 @@ def announcement_text(number: int, counter_id: int, mode: str = "whole") -> str:
     return f"Mời công dân có số {spoken_number(number, mode)}, đến quầy số {number_words(counter_id)}."
 
 
+def english_announcement_text(number: int, counter_id: int, mode: str = "whole") -> str:
+    """The same call in English (``hub.second_language: en``); espeak-ng reads the digits."""
+    spoken = ", ".join(str(number)) if mode == "digits" else str(number)
+    return f"Ticket number {spoken}, please go to counter {counter_id}."
+
+
 def chime(rate: int = RATE) -> bytes:
     """A soft two-note 'ding-dong' (E5 then C5) as 16-bit mono PCM frames."""
     frames = bytearray()
@@ -107,24 +118,28 @@ class Announcer:
     are kept (about 300 KB each): a busy office calls 2,000 numbers a day, and the cache
     must not fill the disk over the months."""
 
-    def __init__(self, cache_dir: Path, mode: str = "whole", speed_wpm: int = 135, keep_files: int = 200):
+    def __init__(self, cache_dir: Path, mode: str = "whole", speed_wpm: int = 135, keep_files: int = 200,
+                 second_language: str = ""):
         self.cache_dir = Path(cache_dir)
         self.mode = mode
+        self.second_language = second_language
         self.speed_wpm = speed_wpm
         self.keep_files = keep_files
         self._lock = threading.Lock()
 
     def path_for(self, number: int, counter_id: int) -> Path:
         """The WAV file for this call, made now if it is not cached yet."""
-        text = announcement_text(number, counter_id, self.mode)
-        key = hashlib.sha1(f"{text}|{self.speed_wpm}".encode()).hexdigest()[:20]
+        sentences = [("vi", announcement_text(number, counter_id, self.mode))]
+        if self.second_language == "en":
+            sentences.append(("en", english_announcement_text(number, counter_id, self.mode)))
+        key = hashlib.sha1(f"{sentences}|{self.speed_wpm}".encode()).hexdigest()[:20]
         path = self.cache_dir / f"{key}.wav"
         if path.exists():
             return path
         with self._lock:
             if not path.exists():
                 self.cache_dir.mkdir(parents=True, exist_ok=True)
-                write_atomically(path, self._render(text))
+                write_atomically(path, self._render(sentences))
                 self._prune(keep=path)
         return path
 
@@ -134,12 +149,27 @@ class Announcer:
             if old != keep:
                 old.unlink(missing_ok=True)
 
-    def _render(self, text: str) -> bytes:
+    def _render(self, sentences: list[tuple[str, str]]) -> bytes:
+        """Chime, then each (voice, sentence) in turn with a short pause between, as one WAV."""
+        rate, frames = RATE, b""
+        for voice, text in sentences:
+            rate, speech = self._speak(voice, text)
+            frames += b"\x00\x00" * int(rate * (0.25 if not frames else 0.6)) + speech
+        out = io.BytesIO()
+        with wave.open(out, "wb") as result:
+            result.setnchannels(1)
+            result.setsampwidth(2)
+            result.setframerate(rate)
+            result.writeframes(chime(rate) + frames + b"\x00\x00" * int(rate * 0.3))
+        return out.getvalue()
+
+    def _speak(self, voice: str, text: str) -> tuple[int, bytes]:
+        """(frame rate, 16-bit mono frames) of ``text`` spoken by espeak-ng's ``voice``."""
         exe = shutil.which("espeak-ng")
         if exe is None:
             raise VoiceUnavailable("espeak-ng is not installed (apt-get install espeak-ng)")
         try:
-            done = subprocess.run([exe, "-v", "vi", "-s", str(self.speed_wpm), "--stdout", text],
+            done = subprocess.run([exe, "-v", voice, "-s", str(self.speed_wpm), "--stdout", text],
                                   capture_output=True, timeout=30, check=True)
         except (subprocess.SubprocessError, OSError) as exc:
             raise VoiceUnavailable(f"espeak-ng failed: {exc}") from exc
@@ -147,15 +177,6 @@ class Announcer:
             with wave.open(io.BytesIO(done.stdout)) as speech:
                 if speech.getnchannels() != 1 or speech.getsampwidth() != 2:
                     raise VoiceUnavailable("espeak-ng produced an unexpected WAV format")
-                rate = speech.getframerate()
-                speech_frames = speech.readframes(speech.getnframes())
+                return speech.getframerate(), speech.readframes(speech.getnframes())
         except (wave.Error, EOFError) as exc:
             raise VoiceUnavailable(f"espeak-ng produced no readable WAV: {exc}") from exc
-        out = io.BytesIO()
-        with wave.open(out, "wb") as result:
-            result.setnchannels(1)
-            result.setsampwidth(2)
-            result.setframerate(rate)
-            result.writeframes(chime(rate) + b"\x00\x00" * int(rate * 0.25) + speech_frames
-                               + b"\x00\x00" * int(rate * 0.3))
-        return out.getvalue()

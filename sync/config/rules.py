@@ -50,6 +50,15 @@ def check_rules(cfg: Config, problems: Problems) -> None:
                              f"dải số {mine} trùng với services[{j}] ({theirs}); chọn dải không giao nhau")
     known = ", ".join(s.id for s in cfg.services)
 
+    if cfg.hub.display_media and not cfg.path(cfg.hub.display_media).is_dir():
+        folder = cfg.path(cfg.hub.display_media)
+        problems.add("hub.display_media", f"no such folder: {folder} (create it, or leave the setting empty "
+                                          f"for no slideshow)",
+                     f"không có thư mục {folder} (tạo thư mục, hoặc để trống nếu không trình chiếu)")
+    if cfg.hub.display_media_seconds < 3:
+        problems.add("hub.display_media_seconds", f"expected at least 3 seconds, found {cfg.hub.display_media_seconds}",
+                     f"cần ít nhất 3 giây, nhưng gặp {cfg.hub.display_media_seconds}")
+
     if not cfg.counters:
         problems.add("counters", "at least one counter is needed", "cần ít nhất một quầy")
     counter_ids: dict[int, int] = {}

@@ -167,6 +167,12 @@ class Hub:
     read_numbers: Literal["whole", "digits"] = setting(
         "How the voice call reads ticket numbers: 'whole' (2015 = \"hai nghìn không trăm mười lăm\") or "
         "'digits' (2015 = \"hai, không, một, năm\").", default="whole")
+    second_language: Literal["", "en"] = setting(
+        "Say each call again in this language after Vietnamese: '' (no) or 'en' (English).", default="")
+    display_media: str = setting(
+        "Folder of pictures (.jpg .png .webp) and silent videos (.mp4 .webm) the lobby display shows in turn "
+        "beside the queue, relative to this file; empty = none.", default="")
+    display_media_seconds: int = setting("Seconds each picture of display_media stays on screen.", default=10)
 
 
 @dataclass(frozen=True, kw_only=True)

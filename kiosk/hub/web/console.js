@@ -1,5 +1,7 @@
 /* Clerk console: one counter's view of the queue and its buttons.
- * Test hook: <body data-call-clicked-at="<epoch ms>"> is set when "call next" is pressed. */
+ * The counter token is checked with the hub as soon as the page opens (and when it is saved),
+ * so a wrong one sends the PC back to the set-up form with a clear message, not at the first
+ * click. Test hook: <body data-call-clicked-at="<epoch ms>"> is set when "call next" is pressed. */
 "use strict";
 
 (() => {
@@ -9,6 +11,8 @@
   let token = localStorage.getItem("hub.token") || "";
   let messageTimer = null;
   let setupOpen = false; // the setup form stays until saved, whatever events arrive
+  let tokenAccepted = ""; // "<counter>:<token>" the hub said is right
+  let tokenChecking = false;
 
   // A PC can be set up from a link: /console#counter=3&token=… (removed from the address bar).
   const fragment = new URLSearchParams(location.hash.slice(1));
@@ -28,6 +32,12 @@
     ["setup", "login", "work"].forEach((id) => { $(id).hidden = id !== view; });
   }
 
+  function hideMessage() {
+    clearTimeout(messageTimer);
+    $("message").className = "message";
+    $("message").textContent = "";
+  }
+
   function say(text, isError) {
     const box = $("message");
     box.textContent = text;
@@ -39,8 +49,28 @@
   function sayError(err) {
     const key = "err_" + err.code;
     const text = Hub.t(key);
+    if (err.code === "bad_token" || err.code === "unknown_counter") {
+      tokenAccepted = "";
+      showSetup(err);
+      return;
+    }
     say(text !== key ? text : err.message || err.code, true);
-    if (err.code === "bad_token") showSetup();
+  }
+
+  /* Ask the hub whether this PC's counter token is right; render again when it answers. */
+  async function checkToken() {
+    if (tokenChecking) return;
+    tokenChecking = true;
+    const key = counterId + ":" + token;
+    try {
+      await Hub.api("GET", "/api/v1/counters/" + counterId + "/auth", undefined, token);
+      tokenAccepted = key;
+    } catch (err) {
+      if (err.code === "network") tokenAccepted = key; // the hub is away: the offline banner says so
+      else { tokenChecking = false; showSetup(err); return; }
+    }
+    tokenChecking = false;
+    render();
   }
 
   function render() {
@@ -50,9 +80,11 @@
     $("faults").textContent = (state.faults || []).map((f) => "⚠ " + f.message).join("   ");
     if (setupOpen) return;
     if (!counter || !token) { showSetup(); return; }
+    if (tokenAccepted !== counterId + ":" + token) { checkToken(); return; }
     $("counter-name").textContent = Hub.label(counter.name);
     $("clerk-name").textContent = counter.clerk ? counter.clerk.name : "";
     $("logout").hidden = !counter.clerk;
+    $("day-csv").hidden = false;
     if (!counter.clerk) { showLogin(); return; }
     show("work");
     renderCurrent(counter);
@@ -76,12 +108,24 @@
     $("waiting").replaceChildren(...state.services.map((s) => Hub.el("li",
       { class: counter.services.includes(s.id) ? "mine" : "other" },
       Hub.el("span", {}, Hub.label(s.name)), Hub.el("b", { "data-service": s.id }, s.waiting))));
-    $("no-shows").replaceChildren(...(state.no_shows || []).map((t) => Hub.el("li", {},
+    // Rebuilt only when the list changes, so a click is never lost on a button being replaced.
+    const noShows = state.no_shows || [];
+    const key = noShows.map((t) => t.id).join(",") + "|" + Hub.getLang();
+    if ($("no-shows").dataset.key === key) return;
+    $("no-shows").dataset.key = key;
+    $("no-shows").replaceChildren(...noShows.map((t) => Hub.el("li", {},
       Hub.el("span", {}, t.number + " · " + Hub.label(t.service_name)),
       Hub.el("button", { onclick: () => act("requeue", { ticket_id: t.id }) }, Hub.t("requeue")))));
   }
 
-  function showSetup() {
+  function showSetup(err) {
+    const problem = $("setup-error");
+    problem.hidden = !err;
+    if (err) {
+      problem.textContent = Hub.t(err.code === "bad_token" ? "err_setup_token" : "err_" + err.code) || err.message;
+      if (problem.textContent.startsWith("err_")) problem.textContent = err.message || err.code;
+    }
+    $("day-csv").hidden = true;
     if (setupOpen) return;
     setupOpen = true;
     show("setup");
@@ -113,8 +157,8 @@
         state.counters = state.counters.map((c) => (c.counter_id === counterId ? result.counter : c));
       }
       const done = { "call-next": "done_call", finish: "done_finish", transfer: "done_transfer",
-                     "no-show": "done_no_show", requeue: "done_requeue" }[action];
-      if (done) say(Hub.t(done) + " " + result.ticket.number);
+                     "no-show": "done_no_show", requeue: "done_requeue", recall: "done_recall" }[action];
+      if (done) say(Hub.t(done) + " " + result.ticket.number + (action === "recall" ? " — " + Hub.t("recall_spoken") : ""));
       if (action === "requeue" || action === "logout") await refresh(); else render();
     } catch (err) {
       sayError(err);
@@ -129,7 +173,23 @@
   $("btn-pause").addEventListener("click", () => act(myCounter() && myCounter().paused ? "resume" : "pause"));
   $("btn-transfer").addEventListener("click", openTransfer);
   $("logout").addEventListener("click", () => act("logout"));
-  $("change-counter").addEventListener("click", showSetup);
+  $("change-counter").addEventListener("click", () => showSetup());
+  $("day-csv").addEventListener("click", downloadDayCsv);
+
+  /* The day's tickets as a file (the request needs the counter token, so not a plain link). */
+  async function downloadDayCsv() {
+    try {
+      const response = await fetch("/api/v1/tickets/day.csv", { headers: { Authorization: "Bearer " + token } });
+      if (!response.ok) throw { code: "http_" + response.status, message: response.statusText };
+      const name = (/filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "") || [])[1] || "ve.csv";
+      const link = Hub.el("a", { href: URL.createObjectURL(await response.blob()), download: name });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (err) {
+      sayError(err.code ? err : { code: "network", message: String(err) });
+    }
+  }
   $("lang").addEventListener("click", () => {
     Hub.setLang(Hub.getLang() === "vi" ? "en" : "vi");
     $("lang").textContent = Hub.getLang() === "vi" ? "English" : "Tiếng Việt";
@@ -149,7 +209,8 @@
     localStorage.setItem("hub.counter", String(counterId));
     localStorage.setItem("hub.token", token);
     setupOpen = false;
-    render();
+    $("setup-error").hidden = true;
+    render(); // checks the new token with the hub first
   });
 
   async function login() {
@@ -157,9 +218,12 @@
       const result = await Hub.api("POST", "/api/v1/counters/" + counterId + "/login",
         { clerk_id: $("login-clerk").value, pin: $("login-pin").value }, token);
       $("login-pin").value = "";
+      hideMessage(); // a wrong PIN tried before is no longer news
       state.counters = state.counters.map((c) => (c.counter_id === counterId ? result.counter : c));
       render();
     } catch (err) {
+      $("login-pin").value = ""; // ready for the next try
+      $("login-pin").focus();
       sayError(err);
     }
   }

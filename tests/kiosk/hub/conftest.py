@@ -21,3 +21,24 @@ def api(hub):
 
     with httpx.Client(base_url=hub.base_url, timeout=10) as client:
         yield client
+
+
+@pytest.fixture
+def make_hub(office_config, tmp_path, outbox):
+    """A running hub whose ``hub:`` settings are changed, e.g. ``make_hub(notice="…")``."""
+    import dataclasses
+
+    from kiosk.hub import OfficeHub
+
+    hubs = []
+
+    def make(**hub_settings) -> OfficeHub:
+        config = dataclasses.replace(office_config, hub=dataclasses.replace(office_config.hub, **hub_settings))
+        office_hub = OfficeHub(config, outbox, state_dir=tmp_path / f"queue{len(hubs)}", port=0, ping_interval_s=0.5)
+        hubs.append(office_hub)
+        office_hub.start()
+        return office_hub
+
+    yield make
+    for office_hub in hubs:
+        office_hub.close()

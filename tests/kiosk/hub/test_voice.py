@@ -51,3 +51,22 @@ def test_the_voice_cache_keeps_only_the_newest_calls(tmp_path):
     announcer = Announcer(tmp_path, "digits", keep_files=2)
     paths = [announcer.path_for(number, 1) for number in (1001, 1002, 1003)]
     assert sorted(tmp_path.glob("*.wav")) == sorted(paths[1:])
+
+
+def test_a_second_language_follows_the_vietnamese_call_in_the_same_file(tmp_path):
+    from kiosk.hub.voice import english_announcement_text
+
+    assert english_announcement_text(2015, 3) == "Ticket number 2015, please go to counter 3."
+    assert english_announcement_text(2015, 3, "digits") == "Ticket number 2, 0, 1, 5, please go to counter 3."
+    only_vi = Announcer(tmp_path / "vi", "whole").path_for(2015, 3)
+    both = Announcer(tmp_path / "vi-en", "whole", second_language="en").path_for(2015, 3)
+
+    def seconds(path):
+        with wave.open(io.BytesIO(path.read_bytes())) as audio:
+            return audio.getnframes() / audio.getframerate(), audio.readframes(audio.getnframes())
+
+    vi_seconds, vi_frames = seconds(only_vi)
+    both_seconds, both_frames = seconds(both)
+    assert both_seconds > vi_seconds + 1.5  # the English sentence is there, after the Vietnamese one
+    tail = both_frames[len(vi_frames) - int(0.3 * 22050) * 2:]
+    assert _rms(tail) > 0.02  # and it is speech, not silence

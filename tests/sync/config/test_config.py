@@ -154,3 +154,14 @@ def test_every_command_refuses_a_bad_config_naming_the_key_in_the_office_languag
     assert result.returncode == 2
     assert "counters[0].services[0]: unknown service 'khong-co'" in result.stderr
     assert "không có" not in result.stderr
+
+
+def test_a_missing_slideshow_folder_and_an_unknown_second_language_are_named(tmp_path, raw):
+    raw["hub"]["second_language"] = "fr"
+    assert problems_of(tmp_path, raw) == ["hub.second_language: expected one of '', 'en', found str 'fr'"]
+    raw["hub"]["second_language"] = "en"
+    raw["hub"]["display_media"] = "anh-man-hinh"
+    problems = problems_of(tmp_path, raw)
+    assert any(p.startswith("hub.display_media: no such folder:") and "anh-man-hinh" in p for p in problems), problems
+    (tmp_path / "anh-man-hinh").mkdir()
+    assert load_config(write(tmp_path, raw)).hub.display_media == "anh-man-hinh"
