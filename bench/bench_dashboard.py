@@ -42,7 +42,7 @@ def measure(url: str, runs: int) -> list[tuple[str, str, float, float, int]]:
 
     from sync.config import load_config
     from sync.server.app import create_app
-    from sync.server.auth import hash_password
+    from sync.api.security import hash_password
     from sync.server.models import Admin
 
     app = create_app(load_config(HERE.parent / "config.yaml"), database_url=url)

@@ -21,7 +21,8 @@ Routes (all JSON unless said otherwise)::
 
 Counter operations need ``Authorization: Bearer <counters[].token>`` of that counter (401
 otherwise); reading needs nothing, because the lobby TV and the tablets only watch. Errors
-are ``{"error": code, "message": text}``: 400 for a bad body, 401 bad token, 403 wrong PIN,
+are the shape and codes every Thước Đo API answers with (``sync.api.errors``, docs/api.md):
+``{"error": {"code", "message"}}`` — 400 for a bad body, 401 bad token, 403 wrong PIN,
 404 unknown counter/ticket, 409 when the queue's state forbids the operation (e.g. finish
 with nothing called), 503 when the disk refused to save (nothing changed). Bad input never
 produces a 500. ``photo_url`` and ``announcement_url`` in answers and events are paths on
@@ -32,15 +33,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -51,61 +48,25 @@ from kiosk.hub.day_csv import DAY_RE, day_csv, tickets_of_day
 from kiosk.hub.events import format_event
 from kiosk.hub.voice import VoiceUnavailable
 from kiosk.queue import QueueError
+from sync.api.errors import CODES, ApiError
+from sync.api.security import bearer_token, same_secret
+from sync.api.web import install_error_handlers, json_object, read_json_body
 
 __all__ = ["WEB_DIR", "build_web_app"]
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 MAX_BODY_BYTES = 16 * 1024
 
-_STATUS = {
-    "unknown_service": 400, "bad_priority": 400, "bad_transfer": 400, "unknown_counter": 400,
-    "unknown_ticket": 404, "bad_login": 403, "storage_failed": 503,
-}
 
 
-class _ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        self.status, self.code, self.message = status, code, message
-
-
-def _error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+def _queue_error(exc: QueueError) -> ApiError:
+    """A queue refusal as the API error of the same code (the queue's codes are in the table)."""
+    return ApiError(exc.code if exc.code in CODES else "invalid", str(exc))
 
 
 async def _body(request: Request, allowed: dict[str, tuple[type, ...]], required: tuple[str, ...] = ()) -> dict:
-    """The request's JSON object, checked field by field; raises ``_ApiError`` (400/413)."""
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise _ApiError(413, "body_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
-    if not raw.strip():
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise _ApiError(400, "bad_json", f"the body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise _ApiError(400, "bad_body", "the body must be a JSON object")
-    for name in data:
-        if name not in allowed:
-            raise _ApiError(400, "unknown_field", f"unknown field {name!r} (allowed: {', '.join(allowed) or 'none'})")
-    for name in required:
-        if name not in data:
-            raise _ApiError(400, "missing_field", f"field {name!r} is required")
-    for name, value in data.items():
-        types = allowed[name]
-        if isinstance(value, bool) and bool not in types:
-            ok = False
-        else:
-            ok = isinstance(value, types)
-        if not ok:
-            expected = " or ".join("null" if t is type(None) else {"str": "text", "int": "a whole number",
-                                                                   "bool": "true or false"}.get(t.__name__, t.__name__)
-                                   for t in types)
-            raise _ApiError(400, "bad_field", f"field {name!r} must be {expected}, found {json.dumps(value)}")
-    return data
+    """The request's JSON object (empty body = ``{}``), checked field by field."""
+    return json_object(await read_json_body(request, MAX_BODY_BYTES, empty={}), allowed, required)
 
 
 def build_web_app(hub: HubCore) -> Starlette:
@@ -118,47 +79,32 @@ def build_web_app(hub: HubCore) -> Starlette:
             config.counter(counter_id)
         except KeyError:
             known = ", ".join(str(c.id) for c in config.counters)
-            raise _ApiError(404, "unknown_counter", f"unknown counter {counter_id} (known: {known})") from None
+            raise ApiError("unknown_counter", f"unknown counter {counter_id} (known: {known})") from None
         return counter_id
 
     def authorize(request: Request, counter_id: int) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        expected = config.counter(counter_id).token
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-            raise _ApiError(401, "bad_token", f"this needs counter {counter_id}'s token "
-                                              f"(Authorization: Bearer <token>)")
+        token = bearer_token(request.headers.get("authorization"))
+        if not same_secret(token, config.counter(counter_id).token):
+            raise ApiError("unauthorized", f"this needs counter {counter_id}'s token "
+                                           f"(Authorization: Bearer <token>)")
 
     def authorize_staff(request: Request) -> None:
         """Any counter's token: reading the day's tickets is for the office's staff."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        given = token.strip().encode()
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(given, c.token.encode())
-                                                 for c in config.counters):
-            raise _ApiError(401, "bad_token", "this needs a counter's token (Authorization: Bearer <token>)")
+        token = bearer_token(request.headers.get("authorization"))
+        if not any(same_secret(token, c.token) for c in config.counters):
+            raise ApiError("unauthorized", "this needs a counter's token (Authorization: Bearer <token>)")
 
     async def run(fn, *args):
         try:
             return await run_in_threadpool(fn, *args)
         except QueueError as exc:
-            raise _ApiError(_STATUS.get(exc.code, 409), exc.code, str(exc)) from None
-
-    def api(handler):
-        async def wrapped(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except _ApiError as exc:
-                headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-                return _error(exc.status, exc.code, exc.message, headers)
-        return wrapped
+            raise _queue_error(exc) from None
 
     # -- reading ------------------------------------------------------------------------
 
-    @api
     async def state(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(hub.state))
 
-    @api
     async def counter(request: Request) -> Response:
         counter_id = counter_or_404(request)
         return JSONResponse(await run_in_threadpool(engine.counter_view, counter_id))
@@ -174,63 +120,56 @@ def build_web_app(hub: HubCore) -> Starlette:
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    @api
     async def announcement(request: Request) -> Response:
         counter_id = counter_or_404(request)
         number = request.path_params["number"]
         if not any(number in s.numbers for s in config.services):
-            raise _ApiError(404, "unknown_number", f"{number} is not in any service's number block")
+            raise ApiError("unknown_number", f"{number} is not in any service's number block")
         try:
             path = await run_in_threadpool(hub.announcer.path_for, number, counter_id)
         except VoiceUnavailable as exc:
-            raise _ApiError(503, "voice_unavailable", str(exc)) from None
+            raise ApiError("voice_unavailable", str(exc)) from None
         return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "max-age=86400"})
 
-    @api
     async def clerk_photo(request: Request) -> Response:
         clerk_id = request.path_params["clerk_id"]
         try:
             clerk = config.clerk(clerk_id)
         except KeyError:
-            raise _ApiError(404, "unknown_clerk", f"unknown clerk {clerk_id!r}") from None
+            raise ApiError("unknown_clerk", f"unknown clerk {clerk_id!r}") from None
         if not clerk.photo or not config.path(clerk.photo).is_file():
-            raise _ApiError(404, "no_photo", f"clerk {clerk_id!r} has no photo")
+            raise ApiError("no_photo", f"clerk {clerk_id!r} has no photo")
         return FileResponse(config.path(clerk.photo))
 
-    @api
     async def check_token(request: Request) -> Response:
         counter_id = counter_or_404(request)
         authorize(request, counter_id)
         return JSONResponse({"counter_id": counter_id})
 
-    @api
     async def tickets_csv(request: Request) -> Response:
         authorize_staff(request)
         day = request.query_params.get("day") or (await run_in_threadpool(engine.snapshot))["day"]
         if not DAY_RE.match(day):
-            raise _ApiError(400, "bad_day", f"day must be YYYY-MM-DD, found {day!r}")
+            raise ApiError("bad_day", f"day must be YYYY-MM-DD, found {day!r}")
         tickets = await run_in_threadpool(tickets_of_day, engine, day)
         return Response(day_csv(config, tickets), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="ve-{config.office.id}-{day}.csv"',
                                  "Cache-Control": "no-store"})
 
-    @api
     async def media(request: Request) -> Response:
         name = request.path_params["name"]
         if f"/media/{quote(name)}" not in {m["url"] for m in await run_in_threadpool(hub.display_media)}:
-            raise _ApiError(404, "not_found", f"no picture or video {name!r} in hub.display_media")
+            raise ApiError("not_found", f"no picture or video {name!r} in hub.display_media")
         return FileResponse(config.path(config.hub.display_media) / name, headers={"Cache-Control": "max-age=300"})
 
     # -- writing ------------------------------------------------------------------------
 
-    @api
     async def issue(request: Request) -> Response:
         body = await _body(request, {"service_id": (str,), "priority": (bool,)}, ("service_id",))
         ticket = await run(engine.issue, body["service_id"], body.get("priority", False))
         return JSONResponse(engine.ticket_view(ticket), status_code=201)
 
     def counter_op(method, fields: dict | None = None, required: tuple = (), returns: str = "ticket"):
-        @api
         async def handler(request: Request) -> Response:
             counter_id = counter_or_404(request)
             authorize(request, counter_id)
@@ -242,7 +181,6 @@ def build_web_app(hub: HubCore) -> Starlette:
             return JSONResponse(payload)
         return handler
 
-    @api
     async def requeue(request: Request) -> Response:
         counter_id = counter_or_404(request)
         authorize(request, counter_id)
@@ -250,7 +188,6 @@ def build_web_app(hub: HubCore) -> Starlette:
         ticket = await run(engine.requeue, body["ticket_id"])
         return JSONResponse({"ticket": engine.ticket_view(ticket)})
 
-    @api
     async def login(request: Request) -> Response:
         counter_id = counter_or_404(request)
         authorize(request, counter_id)
@@ -268,10 +205,6 @@ def build_web_app(hub: HubCore) -> Starlette:
 
     async def index(request: Request) -> Response:
         return RedirectResponse("/display", status_code=307)
-
-    async def not_found(request: Request, exc: HTTPException) -> Response:
-        return _error(exc.status_code, "not_found" if exc.status_code == 404 else "http_error",
-                      exc.detail or "not found")
 
     ops = "/api/v1/counters/{counter_id:int}"
     routes = [
@@ -312,7 +245,9 @@ def build_web_app(hub: HubCore) -> Starlette:
             housekeeping.cancel()
             hub.broadcaster.bind(None)
 
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, lifespan=lifespan)
+    install_error_handlers(app)
+    return app
 
 
 async def _housekeeping(hub: HubCore) -> None:

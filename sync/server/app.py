@@ -2,12 +2,9 @@
 
 One factory builds everything a server process needs — database, limits, routers, error
 handlers — from the office ``Config`` (for ``server.*`` settings and the database URL), so
-tests, ``sync-server run`` and benchmarks start exactly the same app. Routers are plain
-modules, each owning one concern:
-
-* ``device_api`` — enrollment, batch upload, office config for devices;
-* ``auth`` — admin bearer tokens for scripts (and the session/CSRF helpers the dashboard uses);
-* further routers (dashboard, exports, reports) are included below in ``_include_routers``.
+tests, ``sync-server run`` and benchmarks start exactly the same app. This module only
+composes: the routes are the routers of ``sync.server.web`` (device API, admin tokens,
+exports, reports, dashboard), errors are answered by ``sync.api.web`` in the one JSON shape.
 
 A fresh (empty) database is migrated on creation; a database at an older schema is refused
 with a clear message until ``sync-server migrate`` has run, so an upgrade never silently
@@ -21,12 +18,14 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from sync.api.web import install_error_handlers
 from sync.config import Config
 from sync.server.db import Database, current_revision, head_revision
-from sync.server.errors import install_error_handlers
+from sync.server.errors import SchemaOutdated
 from sync.server.limits import TokenBuckets
+from sync.server.web import ROUTERS
 
-__all__ = ["SchemaOutdated", "ServerSettings", "create_app"]
+__all__ = ["ServerSettings", "create_app"]
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,6 @@ class ServerSettings:
     login_attempts_per_min: float = 10.0  # per client address and username
     api_token_ttl_s: int = 3600
     session_ttl_s: int = 8 * 3600
-
-
-class SchemaOutdated(RuntimeError):
-    pass
 
 
 def create_app(config: Config, *, database_url: str | None = None,
@@ -61,14 +56,14 @@ def create_app(config: Config, *, database_url: str | None = None,
 
     app = FastAPI(title="Thước Đo central server", version="1", lifespan=lifespan,
                   description="Device enrollment, record upload, admin tokens, dashboard and exports.")
-    app.state.config = config
     app.state.settings = settings
     app.state.db = db
     app.state.device_limiter = TokenBuckets(settings.device_requests_per_s, settings.device_burst)
     app.state.login_limiter = TokenBuckets(settings.login_attempts_per_min / 60.0,
                                            max(1, int(settings.login_attempts_per_min)))
     install_error_handlers(app)
-    _include_routers(app)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/healthz", tags=["server"])
     def healthz():
@@ -76,16 +71,6 @@ def create_app(config: Config, *, database_url: str | None = None,
         return {"status": "ok"}
 
     return app
-
-
-def _include_routers(app: FastAPI) -> None:
-    from sync.server import auth, dashboard, device_api, exports, reports
-
-    app.include_router(device_api.router)
-    app.include_router(auth.router)
-    app.include_router(exports.router)
-    app.include_router(reports.router)
-    app.include_router(dashboard.router)
 
 
 def _ensure_schema(db: Database) -> None:

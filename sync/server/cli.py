@@ -54,7 +54,8 @@ def _run(cfg: Config, args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from sync.server.app import SchemaOutdated, create_app
+    from sync.server.app import create_app
+    from sync.server.errors import SchemaOutdated
 
     url = _url(cfg, args)
     try:
@@ -119,7 +120,7 @@ def _read_password(username: str) -> str:
 
 
 def _create_admin(cfg: Config, args: argparse.Namespace) -> int:
-    from sync.server.auth import create_admin
+    from sync.server.admins import create_admin
 
     try:
         password = _read_password(args.username)
@@ -232,7 +233,7 @@ def _import_batch(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _export(cfg: Config, args: argparse.Namespace) -> int:
-    from sync.server.exports import run_export_command
+    from sync.server.export_cli import run_export_command
 
     return run_export_command(_database(cfg, args), args)
 
@@ -269,7 +270,7 @@ def build_cli() -> CommandLine:
     p = sub("import-office", "register or update an office from its config.yaml (idempotent)", _import_office)
     p.add_argument("file", help="the office's config.yaml")
 
-    from sync.server.exports import add_export_arguments
+    from sync.server.export_cli import add_export_arguments
 
     p = sub("export", "write the ratings of a date range to a CSV or XLSX file (audited)", _export)
     add_export_arguments(p)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
-from sync.server.auth import new_secret, secret_hash
+from sync.api.security import new_secret, secret_hash
 from sync.server.errors import ApiError
 from sync.server.models import DEVICE_KINDS, Device, EnrollmentCode, Office
 
@@ -30,6 +30,7 @@ __all__ = [
     "device_for_token",
     "enroll_device",
     "normalise_code",
+    "office_config_for",
     "revoke_device",
 ]
 
@@ -82,17 +83,17 @@ def enroll_device(db: DbSession, code: str) -> Enrollment:
     code_hash = secret_hash(normalise_code(code))
     row = db.get(EnrollmentCode, code_hash)
     if row is None:
-        raise ApiError(403, "bad_code", "unknown enrollment code: check it or ask the admin for a new one")
+        raise ApiError("bad_code", "unknown enrollment code: check it or ask the admin for a new one")
     if row.used_at is not None:
-        raise ApiError(403, "code_used", "this enrollment code was already used: ask the admin for a new one")
+        raise ApiError("code_used", "this enrollment code was already used: ask the admin for a new one")
     if row.expires_at <= now:
-        raise ApiError(403, "code_expired", "this enrollment code has expired: ask the admin for a new one")
+        raise ApiError("code_expired", "this enrollment code has expired: ask the admin for a new one")
     device_id = f"{row.kind}-{secrets.token_hex(6)}"
     claimed = db.execute(update(EnrollmentCode)
                          .where(EnrollmentCode.code_hash == code_hash, EnrollmentCode.used_at.is_(None))
                          .values(used_at=now, device_id=device_id))
     if claimed.rowcount != 1:
-        raise ApiError(403, "code_used", "this enrollment code was already used: ask the admin for a new one")
+        raise ApiError("code_used", "this enrollment code was already used: ask the admin for a new one")
     token = new_secret()
     db.add(Device(id=device_id, office_id=row.office_id, kind=row.kind, name=row.name,
                   token_hash=secret_hash(token), enrolled_at=now))
@@ -115,3 +116,11 @@ def device_for_token(db: DbSession, token: str) -> Device | None:
     if device is None or device.revoked_at is not None:
         return None
     return device
+
+
+def office_config_for(db: DbSession, device_id: str, office_id: str) -> tuple[str, str] | None:
+    """The device's office configuration as stored (JSON text, ETag), noting the device as seen;
+    None when the office is not registered."""
+    db.execute(update(Device).where(Device.id == device_id).values(last_seen_at=_now()))
+    row = db.execute(select(Office.config_json, Office.config_etag).where(Office.id == office_id)).first()
+    return (row.config_json, row.config_etag) if row else None

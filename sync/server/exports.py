@@ -1,9 +1,9 @@
 """Rating exports for admins: CSV and XLSX, streamed with flat memory, every one audited.
 
-``GET /api/v1/exports/ratings?format=csv|xlsx&from=YYYY-MM-DD&to=YYYY-MM-DD`` (optional
-``office_id``, ``counter_id``, ``clerk_id``, ``service_id``, ``score``, ``lang=vi|en``) with an
-admin bearer token or a dashboard session, and ``sync-server export`` on the command line, both
-go through ``export_ratings``.
+The HTTP export (``sync.server.web.exports``) and ``sync-server export`` on the command line
+(``sync.server.export_cli``) both describe what to export as an ``ExportRequest``
+(``parse_request``) and read the rows from here, so a file is the same whichever way it was
+asked for.
 
 What a row holds — everything a person needs without a lookup table: rating id, local date
 and time (office time zone), office, counter, clerk id and name, service, ticket number, level
@@ -38,18 +38,13 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
-from starlette.background import BackgroundTask
 
 from sync.config import OFFICIAL_REASONS
-from sync.server.auth import Principal, current_admin
 from sync.server.errors import ApiError
 from sync.server.labels import Names
 from sync.server.models import ExportAudit, Rating
@@ -58,8 +53,8 @@ from sync.server.xlsx import StreamingXlsx
 
 __all__ = [
     "COLUMNS",
+    "FORMATS",
     "ExportRequest",
-    "add_export_arguments",
     "audit_finish",
     "audit_start",
     "csv_chunks",
@@ -68,8 +63,6 @@ __all__ = [
     "export_to_file",
     "parse_request",
     "rating_rows",
-    "router",
-    "run_export_command",
     "write_xlsx",
 ]
 
@@ -128,11 +121,11 @@ class ExportRequest:
 
 def _date(name: str, value: str | None) -> date:
     if not value:
-        raise ApiError(400, "bad_request", f"{name}: required, a date written YYYY-MM-DD")
+        raise ApiError("bad_request", f"{name}: required, a date written YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ApiError(400, "bad_request", f"{name}: expected a date written YYYY-MM-DD, found {value!r}") from None
+        raise ApiError("bad_request", f"{name}: expected a date written YYYY-MM-DD, found {value!r}") from None
 
 
 def _int(name: str, value: str | None, low: int, high: int) -> int | None:
@@ -143,7 +136,7 @@ def _int(name: str, value: str | None, low: int, high: int) -> int | None:
     except ValueError:
         number = None
     if number is None or not low <= number <= high:
-        raise ApiError(400, "bad_request", f"{name}: expected a whole number {low}..{high}, found {value!r}")
+        raise ApiError("bad_request", f"{name}: expected a whole number {low}..{high}, found {value!r}")
     return number
 
 
@@ -151,23 +144,23 @@ def _ident(name: str, value: str | None) -> str | None:
     if value in (None, ""):
         return None
     if len(value) > 64:
-        raise ApiError(400, "bad_request", f"{name}: at most 64 characters")
+        raise ApiError("bad_request", f"{name}: at most 64 characters")
     return value
 
 
 def parse_request(params: dict, *, default_format: str | None = None) -> ExportRequest:
-    """Build an ``ExportRequest`` from query parameters; raise ``ApiError(400)`` naming the
+    """Build an ``ExportRequest`` from query parameters; raise ``ApiError("bad_request")`` naming the
     parameter at fault."""
     fmt = params.get("format") or default_format
     if fmt not in FORMATS:
-        raise ApiError(400, "bad_request", f"format: expected csv or xlsx, found {fmt!r}")
+        raise ApiError("bad_request", f"format: expected csv or xlsx, found {fmt!r}")
     date_from = _date("from", params.get("from"))
     date_to = _date("to", params.get("to"))
     if date_to < date_from:
-        raise ApiError(400, "bad_request", f"to: {date_to} is before from: {date_from}")
+        raise ApiError("bad_request", f"to: {date_to} is before from: {date_from}")
     lang = params.get("lang") or "vi"
     if lang not in ("vi", "en"):
-        raise ApiError(400, "bad_request", f"lang: expected vi or en, found {lang!r}")
+        raise ApiError("bad_request", f"lang: expected vi or en, found {lang!r}")
     return ExportRequest(fmt, date_from, date_to, _ident("office_id", params.get("office_id")),
                          _int("counter_id", params.get("counter_id"), 1, 999),
                          _ident("clerk_id", params.get("clerk_id")),
@@ -458,7 +451,7 @@ def audit_finish(engine: Engine, audit_id: int, rows: int) -> None:
         conn.execute(update(ExportAudit).where(ExportAudit.id == audit_id).values(rows=rows))
 
 
-# --- the command line and the HTTP endpoint ------------------------------------------------------
+# --- a file ---------------------------------------------------------------------------------------
 
 
 def export_to_file(engine: Engine, req: ExportRequest, out: str | Path, username: str,
@@ -487,103 +480,3 @@ def export_to_file(engine: Engine, req: ExportRequest, out: str | Path, username
             os.unlink(tmp.name)
         audit_finish(engine, audit_id, rows)
     return rows
-
-
-def add_export_arguments(parser) -> None:
-    """Options of ``sync-server export`` (declared here, next to the HTTP parameters they mirror)."""
-    parser.add_argument("--format", required=True, choices=FORMATS)
-    parser.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first local date")
-    parser.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last local date")
-    parser.add_argument("--office", default=None, help="office id (default: every office)")
-    parser.add_argument("--counter", default=None, help="only this counter number")
-    parser.add_argument("--clerk", default=None, help="only this clerk id")
-    parser.add_argument("--service", default=None, help="only this service id")
-    parser.add_argument("--score", default=None, help="only this level number")
-    parser.add_argument("--lang", default="vi", choices=["vi", "en"], help="language of headers and labels")
-    parser.add_argument("--out", required=True, metavar="FILE", help="file to write (replaced atomically)")
-
-
-def run_export_command(db, args) -> int:
-    """``sync-server export``: write the file, audit it as ``cli:<system user>``, print a summary."""
-    import getpass
-    import sys
-
-    try:
-        req = parse_request({"format": args.format, "from": args.date_from, "to": args.date_to,
-                             "office_id": args.office, "counter_id": args.counter, "clerk_id": args.clerk,
-                             "service_id": args.service, "score": args.score, "lang": args.lang})
-    except ApiError as err:
-        print(f"error: {err.message}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        print(f"error: --out: folder {out.parent} does not exist", file=sys.stderr)
-        return 2
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    try:
-        rows = export_to_file(db.engine, req, out, f"cli:{user}", [req.office_id] if req.office_id else None)
-    finally:
-        db.dispose()
-    print(f"{out}: {rows} ratings from {req.date_from} to {req.date_to} ({req.format})")
-    return 0
-
-
-def _filename(req: ExportRequest) -> str:
-    office = f"-{req.office_id}" if req.office_id else ""
-    return f"danh-gia{office}-{req.date_from}-{req.date_to}.{req.format}"
-
-
-def stream_export(engine: Engine, principal: Principal, req: ExportRequest):
-    """The HTTP response for an export request already checked for permission."""
-    office_ids = principal.office_ids_for(req.office_id)
-    audit_id = audit_start(engine, principal.username, f"ratings.{req.format}", req.audit_filters())
-    disposition = {"Content-Disposition": f'attachment; filename="{_filename(req)}"'}
-    if req.format == "csv":
-        counter = [0]
-
-        def body():
-            try:
-                yield from csv_export(engine, req, office_ids, counter)
-            finally:
-                audit_finish(engine, audit_id, counter[0])
-
-        return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=disposition)
-    fd, path = tempfile.mkstemp(prefix="thuocdo-export-", suffix=".xlsx")
-    os.close(fd)
-    rows = 0
-    try:
-        rows = write_xlsx(rating_rows(engine, req, office_ids), path, req.lang)
-    except BaseException:
-        os.unlink(path)
-        raise
-    finally:
-        audit_finish(engine, audit_id, rows)
-    return FileResponse(path, filename=_filename(req), background=BackgroundTask(os.unlink, path),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
-
-
-@router.get("/ratings", responses={
-    200: {"description": "the ratings as a CSV (UTF-8 with BOM) or XLSX file, streamed",
-          "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
-    400: {"description": "a parameter is wrong (the message names it)"},
-    401: {"description": "no admin token or session"}, 403: {"description": "another office's data"}})
-def export_ratings(request: Request, principal: Annotated[Principal, Depends(current_admin)], format: str = "csv",
-                   date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
-                   office_id: str | None = None, counter_id: str | None = None,
-                   clerk_id: str | None = None, service_id: str | None = None, score: str | None = None,
-                   lang: str = "vi"):
-    """Export ratings of the local dates ``from``..``to`` (inclusive) as CSV or XLSX.
-
-    Query parameters: ``format`` (csv|xlsx), ``from``, ``to`` (YYYY-MM-DD), optional ``office_id``,
-    ``counter_id``, ``clerk_id``, ``service_id``, ``score`` (level number) and ``lang`` (vi|en,
-    the language of headers and labels). Office managers get their own office only.
-    """
-    params = dict(request.query_params)
-    req = parse_request(params, default_format="csv")
-    return stream_export(request.app.state.db.engine, principal, req)

@@ -16,15 +16,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
-from sync.config import Config
+from sync.config import Config, ConfigError, load_config
 from sync.server.models import Clerk, Counter, Office, Service
 
-__all__ = ["ImportSummary", "import_office", "public_config"]
+__all__ = ["ImportSummary", "import_office", "import_office_file", "public_config"]
 
 # Keys removed from what devices receive: secrets, and settings that only concern the server
 # or one machine's files.
@@ -101,3 +103,17 @@ def _sync_rows(db: DbSession, model, office_id: str, wanted: dict) -> None:
     if gone:
         db.execute(delete(model).where(model.office_id == office_id, model.id.in_(gone)))
     db.flush()
+
+
+def import_office_file(db, data: bytes) -> tuple[ImportSummary | None, list[str]]:
+    """Register or update an office from the bytes of its config.yaml (the dashboard's upload);
+    returns the summary, or None and every problem of a file that does not load."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.yaml"
+        path.write_bytes(data)
+        try:
+            cfg = load_config(path)
+        except ConfigError as err:
+            return None, err.problems
+        with db.begin() as s:
+            return import_office(s, cfg), []

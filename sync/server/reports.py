@@ -9,9 +9,7 @@ dashboard uses). Shares are computed from those counts: in the workbook every sh
 is an Excel formula over the count cells of its row (with the value cached, so programs that
 do not calculate still read it), so whoever edits a count sees the rate follow.
 
-``GET /dashboard/reports/monthly?office_id=…&month=YYYY-MM&format=html|xlsx`` (dashboard
-session or admin bearer token); office managers get their own office only; every report
-produced is written to the export audit log.
+Served by ``sync.server.web.reports`` (``GET /dashboard/reports/monthly``); no HTTP here.
 """
 
 from __future__ import annotations
@@ -20,21 +18,17 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from sync.server import stats
-from sync.server.auth import Principal, current_admin
 from sync.server.errors import ApiError
 from sync.server.exports import audit_finish, audit_start, escape_cell
 from sync.server.i18n import month_name, tr
 from sync.server.labels import Names
 from sync.server.models import Rating
 
-__all__ = ["MonthlyReport", "build_report", "parse_month", "report_xlsx", "router"]
+__all__ = ["MonthlyReport", "audited_report", "build_report", "parse_month", "report_xlsx"]
 
 
 @dataclass
@@ -63,12 +57,12 @@ class MonthlyReport:
 
 
 def parse_month(text: str | None) -> tuple[date, date]:
-    """``2026-03`` → (2026-03-01, 2026-03-31); ``ApiError(400)`` for anything else."""
+    """``2026-03`` → (2026-03-01, 2026-03-31); ``ApiError("bad_request")`` for anything else."""
     try:
         year, month = (int(p) for p in (text or "").split("-"))
         first = date(year, month, 1)
     except ValueError:
-        raise ApiError(400, "bad_request", f"month: expected YYYY-MM, found {text!r}") from None
+        raise ApiError("bad_request", f"month: expected YYYY-MM, found {text!r}") from None
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return first, last
 
@@ -77,7 +71,7 @@ def build_report(conn: Connection, office_id: str, month: str, lang: str = "vi")
     date_from, date_to = parse_month(month)
     names = Names.load(conn)
     if office_id not in names.offices:
-        raise ApiError(404, "not_found", f"office_id: unknown office {office_id!r}")
+        raise ApiError("not_found", f"office_id: unknown office {office_id!r}")
     scope = stats.Scope(date_from, date_to, (office_id,))
     overall = stats.tally_by(conn, scope)[()]
     configured = names.offices[office_id].levels
@@ -106,12 +100,6 @@ def build_report(conn: Connection, office_id: str, month: str, lang: str = "vi")
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
-
-
-def _col(index: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
-
-    return xl_col_to_name(index)
 
 
 def report_xlsx(report: MonthlyReport) -> bytes:
@@ -244,32 +232,13 @@ def _group_sheet(wb, sheet: str, first: str, groups: list[Group], report: Monthl
         ws.autofilter(0, 0, len(groups), len(headers) - 1)
 
 
-# --- HTTP ---------------------------------------------------------------------------------------
-
-router = APIRouter(tags=["exports"])
-
-
-@router.get("/dashboard/reports/monthly", responses={
-    200: {"description": "the report as a printable HTML page or an XLSX workbook"},
-    400: {"description": "a parameter is wrong"}, 401: {"description": "not signed in"},
-    403: {"description": "another office"}, 404: {"description": "unknown office"}})
-def monthly_report(request: Request, principal: Annotated[Principal, Depends(current_admin)], office_id: str = "",
-                   month: str = "", format: str = "html", lang: str = "vi"):
-    """Monthly report of one office (``office_id``, ``month`` = YYYY-MM) as ``format`` html or xlsx."""
-    from sync.server.dashboard import page_lang, render
-
-    if format not in ("html", "xlsx"):
-        raise ApiError(400, "bad_request", f"format: expected html or xlsx, found {format!r}")
-    if lang not in ("vi", "en"):
-        lang = page_lang(request)
-    office_id = office_id or principal.office_id or ""
-    if not office_id:
-        raise ApiError(400, "bad_request", "office_id: required (the office to report on)")
-    principal.office_ids_for(office_id)  # 403 for another office than a manager's own
+def audited_report(engine: Engine, username: str, office_id: str, month: str, kind: str,
+                   lang: str = "vi") -> MonthlyReport:
+    """Build the report of ``office_id`` for ``month`` and write it to the export audit log
+    (``kind`` = ``report.html`` / ``report.xlsx``, who, which office and month, how many ratings)."""
     parse_month(month)
-    engine = request.app.state.db.engine
-    audit_id = audit_start(engine, principal.username, f"report.{format}",
-                           json.dumps({"month": month, "office_id": office_id}, sort_keys=True))
+    audit_id = audit_start(engine, username, kind, json.dumps({"month": month, "office_id": office_id},
+                                                             sort_keys=True))
     rows = 0
     try:
         with engine.connect() as conn:
@@ -277,9 +246,4 @@ def monthly_report(request: Request, principal: Annotated[Principal, Depends(cur
         rows = report.overall.total
     finally:
         audit_finish(engine, audit_id, rows)
-    if format == "xlsx":
-        return Response(report_xlsx(report),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="bao-cao-{office_id}-{month}.xlsx"'})
-    return render("report.html", request, lang, report=report, principal=principal)
+    return report

@@ -58,7 +58,7 @@ def office(tmp_path, config_file):
     cfg = load_config(config_file)
 
     from kiosk.hub import OfficeHub
-    from sync.server.auth import create_admin
+    from sync.server.admins import create_admin
 
     with central.db.begin() as session:
         create_admin(session, ADMIN[0], ADMIN[1], "province_admin")

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from sync import records
 from sync.config import load_config
 from sync.server.app import ServerSettings, create_app
-from sync.server.auth import hash_password
+from sync.api.security import hash_password
 from sync.server.devices import create_enrollment_code
 from sync.server.models import Admin
 from sync.server.offices import import_office

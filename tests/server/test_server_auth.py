@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from sync.server.app import ServerSettings, create_app
-from sync.server.auth import (
+from sync.server.admins import (
     LOCKOUT_AFTER,
     check_csrf,
     create_admin,

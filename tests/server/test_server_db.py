@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from sync.server.app import SchemaOutdated, create_app
+from sync.server.app import create_app
+from sync.server.errors import SchemaOutdated
 from sync.server.db import Database, current_revision, head_revision
 from sync.server.models import Base, Office
 

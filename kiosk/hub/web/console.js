@@ -49,7 +49,7 @@
   function sayError(err) {
     const key = "err_" + err.code;
     const text = Hub.t(key);
-    if (err.code === "bad_token" || err.code === "unknown_counter") {
+    if (err.code === "unauthorized" || err.code === "unknown_counter") {
       tokenAccepted = "";
       showSetup(err);
       return;
@@ -122,7 +122,7 @@
     const problem = $("setup-error");
     problem.hidden = !err;
     if (err) {
-      problem.textContent = Hub.t(err.code === "bad_token" ? "err_setup_token" : "err_" + err.code) || err.message;
+      problem.textContent = Hub.t(err.code === "unauthorized" ? "err_setup_token" : "err_" + err.code) || err.message;
       if (problem.textContent.startsWith("err_")) problem.textContent = err.message || err.code;
     }
     $("day-csv").hidden = true;

@@ -71,7 +71,7 @@ const Hub = (() => {
       err_queue_empty: "Không còn ai đang chờ ở quầy này.",
       err_no_current_ticket: "Chưa gọi số nào.",
       err_bad_login: "Sai cán bộ hoặc mã PIN.",
-      err_bad_token: "Mã bảo mật của quầy không đúng — bấm Đổi quầy để cài đặt lại.",
+      err_unauthorized: "Mã bảo mật của quầy không đúng — bấm Đổi quầy để cài đặt lại.",
       err_requeue_window_passed: "Đã quá thời gian cho phép đưa lại vào hàng.",
       err_bad_transfer: "Hãy chọn lĩnh vực hoặc quầy khác để chuyển đến.",
       err_network: "Không kết nối được với máy chủ xếp hàng.",
@@ -142,7 +142,7 @@ const Hub = (() => {
       err_queue_empty: "Nobody is waiting for this counter.",
       err_no_current_ticket: "No number has been called.",
       err_bad_login: "Wrong clerk or PIN.",
-      err_bad_token: "The counter token is wrong — press Change counter to set it again.",
+      err_unauthorized: "The counter token is wrong — press Change counter to set it again.",
       err_requeue_window_passed: "Too late to put this number back in the queue.",
       err_bad_transfer: "Choose another service or counter to transfer to.",
       err_network: "Cannot reach the queue server.",
@@ -182,7 +182,8 @@ const Hub = (() => {
     let data = null;
     try { data = await response.json(); } catch (err) { data = null; }
     if (!response.ok) {
-      throw { code: (data && data.error) || "http_" + response.status, message: (data && data.message) || response.statusText };
+      const error = (data && data.error) || {};  /* {"error": {"code", "message"}}: docs/api.md */
+      throw { code: error.code || "http_" + response.status, message: error.message || response.statusText };
     }
     return data;
   }

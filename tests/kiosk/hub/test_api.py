@@ -48,7 +48,7 @@ def test_counter_operations_need_that_counters_token(api):
                        "logout", "requeue"):
             response = api.post(f"/api/v1/counters/1/{action}", json={}, headers=headers)
             assert response.status_code == 401, (action, headers, response.text)
-            assert response.json()["error"] == "bad_token"
+            assert response.json()["error"]["code"] == "unauthorized"
             assert response.headers["www-authenticate"] == "Bearer"
     assert api.get("/api/v1/state").json()["waiting"][0]["status"] == "waiting"  # nothing happened
 
@@ -71,21 +71,21 @@ def test_counter_operations_need_that_counters_token(api):
 def test_bad_bodies_get_a_400_with_the_reason(api, path, body, reason):
     response = api.post(path, content=body, headers=auth(1))
     assert response.status_code in (400, 413), response.text
-    assert reason in response.json()["message"]
+    assert reason in response.json()["error"]["message"]
 
 
 def test_wrong_pin_unknown_counter_and_impossible_operations_are_told_apart(api):
     response = api.post("/api/v1/counters/1/login", json={"clerk_id": "nguyen-van-an", "pin": "0000"},
                         headers=auth(1))
-    assert (response.status_code, response.json()["error"]) == (403, "bad_login")
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "bad_login")
     assert api.get("/api/v1/counters/9").status_code == 404
     assert api.post("/api/v1/counters/9/call-next", headers=auth(1)).status_code == 404
     assert api.get("/api/v1/counters/abc").status_code == 404
     login(api, 1, "nguyen-van-an")
     response = api.post("/api/v1/counters/1/finish", headers=auth(1))
-    assert (response.status_code, response.json()["error"]) == (409, "no_current_ticket")
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "no_current_ticket")
     response = api.post("/api/v1/counters/1/call-next", headers=auth(1))
-    assert (response.status_code, response.json()["message"]) == (409, "nobody is waiting for counter 1")
+    assert (response.status_code, response.json()["error"]["message"]) == (409, "nobody is waiting for counter 1")
     response = api.post("/api/v1/counters/1/requeue", json={"ticket_id": "nope"}, headers=auth(1))
     assert response.status_code == 404
     response = api.post("/api/v1/counters/1/transfer", json={"to_counter_id": 77}, headers=auth(1))

@@ -1,0 +1,21 @@
+"""Every HTTP route of the central server, one router module per concern.
+
+* ``devices`` — the device API: enroll, upload batches, office configuration;
+* ``auth`` — admin bearer tokens for scripts, and the request dependencies every admin route
+  uses (who is signed in, login rate limit, session cookie);
+* ``exports`` — the ratings export API (CSV/XLSX streams);
+* ``reports`` — the monthly report (HTML page or XLSX);
+* ``dashboard`` — the dashboard's HTML pages and forms; ``pages`` renders them.
+
+Rule: routers read requests and write responses and nothing else — what to compute, store
+or check lives in the services one level up (``sync/server/*.py``), which never import this
+package. ``ROUTERS`` is the order ``create_app`` includes them in.
+"""
+
+from __future__ import annotations
+
+from sync.server.web import auth, dashboard, devices, exports, reports
+
+__all__ = ["ROUTERS"]
+
+ROUTERS = (devices.router, auth.router, exports.router, reports.router, dashboard.router)
