@@ -151,6 +151,3 @@ def check_rules(cfg: Config, problems: Problems) -> None:
     if cfg.sync.ca_bundle and not cfg.path(cfg.sync.ca_bundle).is_file():
         problems.add("sync.ca_bundle", f"file not found: {cfg.path(cfg.sync.ca_bundle)}",
                      f"không tìm thấy tệp: {cfg.path(cfg.sync.ca_bundle)}")
-    if cfg.server.secret_key and len(cfg.server.secret_key) < 32:
-        problems.add("server.secret_key", "too short: use at least 32 random characters",
-                     "quá ngắn: dùng ít nhất 32 ký tự ngẫu nhiên")

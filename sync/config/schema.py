@@ -203,7 +203,6 @@ class Server:
         default="")
     host: str = setting("Address the central server listens on.", default="127.0.0.1")
     port: int = setting("Port of the central server.", default=8800)
-    secret_key: str = setting("Secret for signing admin sessions (32+ characters; use ${ENV_VAR}).", default="")
 
 
 @dataclass(frozen=True, kw_only=True)

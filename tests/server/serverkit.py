@@ -1,4 +1,4 @@
-"""Fixtures and builders for the central server's core tests (imported by test_server_*.py).
+"""Fixtures and builders for the central server's core tests (imported by the tests of this folder and of web/).
 
 Every fixture that touches the database sits on ``database_url``, so each test runs on a
 fresh SQLite file and on a fresh PostgreSQL database.
