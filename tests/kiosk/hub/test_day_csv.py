@@ -45,7 +45,7 @@ def test_the_days_tickets_come_as_csv_with_a_counter_token(hub, api):
 
 
 def test_another_day_comes_from_the_archive_and_a_bad_day_is_refused(hub, api):
-    assert api.get("/api/v1/tickets/day.csv?day=03-12-2026", headers=auth(1)).json()["error"] == "bad_day"
+    assert api.get("/api/v1/tickets/day.csv?day=03-12-2026", headers=auth(1)).json()["error"]["code"] == "bad_day"
     rows = api.get("/api/v1/tickets/day.csv?day=2020-01-01", headers=auth(1)).content.decode("utf-8-sig")
     assert rows.splitlines() == [",".join(HEADER)]
 
