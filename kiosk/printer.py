@@ -292,7 +292,7 @@ class TicketPrinter:
                 self.jobs += 1
             except PrinterError:
                 raise
-            except Exception as exc:  # noqa: BLE001 — every backend has its own errors (pyusb, pyserial, sockets…)
+            except Exception as exc:
                 raise PrinterError(f"printer {self.describe()}: {_reason(exc)}") from exc
             finally:
                 if device is not None:
@@ -304,7 +304,7 @@ class TicketPrinter:
     def print_ticket(self, slip: TicketSlip) -> None:
         try:
             job = self.build_job(slip)
-        except Exception as exc:  # noqa: BLE001 — a font or image problem must not stop the kiosk either
+        except Exception as exc:
             raise PrinterError(f"could not prepare the ticket for printing: {exc}") from exc
         self.send(job)
 

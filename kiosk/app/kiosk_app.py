@@ -22,7 +22,6 @@ Screens are defined in one kv file each under ``kiosk/app/kv/``.
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from datetime import datetime
@@ -31,14 +30,13 @@ from zoneinfo import ZoneInfo
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.image import Image as CoreImage
 from kivy.lang import Builder
 from kivy.metrics import dp, mm
-from kivy.properties import BooleanProperty, DictProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
-from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
+from kiosk.app.detail import DetailScreen, escape
 from kiosk.app.texts import tr
 from kiosk.app.widgets import AdminCorner, TapButton
 from kiosk.catalog import Catalog, CatalogError, Procedure, active_catalog_path, load_catalog
@@ -46,8 +44,9 @@ from kiosk.printer import PrinterError, TicketPrinter, TicketSlip
 from kiosk.printer import warm_up as printer_warm_up
 from kiosk.procedure_summary import time_limit
 from kiosk.search import SearchIndex
+from sync import icons
 from sync.config import Config
-from sync.touch import PinPad, VietKeyboard  # noqa: F401  (named in search.kv, admin.kv)
+from sync.touch import PinPad, Speaker, VietKeyboard  # noqa: F401  (named in search.kv, admin.kv)
 
 __all__ = ["KioskApp"]
 
@@ -98,10 +97,15 @@ class KioskRoot(FloatLayout):
 
 
 class HomeScreen(Screen):
-    pass
+    def spoken_text(self, app: KioskApp) -> str:
+        return ". ".join(app.t(k) for k in ("home.take", "home.take_hint", "home.lookup", "home.lookup_hint"))
 
 
 class TakeScreen(Screen):
+    def spoken_text(self, app: KioskApp) -> str:
+        priority = app.t("take.priority_on") if app.priority else app.t("take.priority_touch") + " " + app.t("take.priority")
+        return ". ".join([app.t("take.title"), priority] + [s.name.get(app.lang) for s in app.office.services])
+
     def refresh(self, app: KioskApp) -> None:
         grid = self.ids.tiles
         grid.clear_widgets()
@@ -110,7 +114,8 @@ class TakeScreen(Screen):
             wait = app.wait_text(app.engine.estimated_wait_min(service.id))
             tile = TapButton(kind="tile", markup=True)
             tile.service_id = service.id
-            tile.text = (f"[b]{service.name.get(app.lang)}[/b]\n[size={int(20 * app.scale)}]"
+            icon = icons.markup(icons.service_icon(service.id, service.icon), 46 * app.scale)
+            tile.text = (f"{icon}\n[b]{service.name.get(app.lang)}[/b]\n[size={int(20 * app.scale)}]"
                          f"{app.t('take.tile_waiting', count=count, wait=wait)}[/size]")
             tile.bind(on_tap=lambda button: app.take_ticket(button.service_id))
             grid.add_widget(tile)
@@ -125,8 +130,15 @@ class TicketScreen(Screen):
     failed = BooleanProperty(False)
     priority = BooleanProperty(False)
 
+    def spoken_text(self, app: KioskApp) -> str:
+        return ". ".join([app.t("ticket.title"), self.number, self.service, self.ahead, self.wait, self.status])
+
 
 class FieldsScreen(Screen):
+    def spoken_text(self, app: KioskApp) -> str:
+        return ". ".join([app.t("fields.title"), app.t("fields.search")] + [n or app.t("fields.none")
+                                                                             for n, _ in app.catalog.fields()])
+
     def refresh(self, app: KioskApp) -> None:
         grid = self.ids.fields
         grid.clear_widgets()
@@ -154,18 +166,17 @@ def _result_row(app: KioskApp, proc: Procedure) -> TapButton:
     row.code = proc.code
     meta = " · ".join((proc.field or app.t("fields.none"), time_limit(proc.channels)))
     name = proc.name if len(proc.name) <= _ROW_NAME_CHARS else proc.name[:_ROW_NAME_CHARS - 1].rstrip() + "…"
-    row.text = f"[b]{_escape(name)}[/b]\n[size={int(17 * app.scale)}]{_escape(meta)}[/size]"
+    row.text = f"[b]{escape(name)}[/b]\n[size={int(17 * app.scale)}]{escape(meta)}[/size]"
     row.bind(on_tap=lambda button: app.open_procedure(button.code))
     return row
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
 
 
 class ProceduresScreen(Screen):
     title = StringProperty("")
     field_name = StringProperty("")
+
+    def spoken_text(self, app: KioskApp) -> str:
+        return ". ".join([self.title] + [p.name for p in app.catalog.in_field(self.field_name)][:8])
 
     def refresh(self, app: KioskApp) -> None:
         self.title = self.field_name or app.t("fields.none")
@@ -179,6 +190,9 @@ class ProceduresScreen(Screen):
 class SearchScreen(Screen):
     query = StringProperty("")
     count_text = StringProperty("")
+
+    def spoken_text(self, app: KioskApp) -> str:
+        return ". ".join([app.t("search.title"), self.query or app.t("search.placeholder"), app.t("search.hint")])
 
     def on_kv_post(self, base_widget):
         self.keyboard = self.ids.keyboard
@@ -209,76 +223,9 @@ class SearchScreen(Screen):
         self.ids.scroll.scroll_y = 1
 
 
-class DetailScreen(Screen):
-    code = StringProperty("")
-    take_text = StringProperty("")
-    qr_texture = ObjectProperty(None, allownone=True)
-    link_note = StringProperty("")
-
-    def refresh(self, app: KioskApp) -> None:
-        proc = app.catalog.get(self.code)
-        if proc is None:
-            return
-        service_id = app.catalog.service_for(proc)
-        self.take_text = app.t("detail.take") if service_id else app.t("detail.take_choose")
-        self.qr_texture = _qr_texture(proc.link) if proc.link else None
-        self.link_note = app.t("detail.qr") if proc.link else app.t("detail.no_link")
-        box = self.ids.body
-        box.clear_widgets()
-        t = app.t
-        box.add_widget(_para(app, proc.name, size=30, bold=True))
-        facts = [(t("detail.code"), proc.code), (t("detail.field"), proc.field or t("fields.none")),
-                 (t("detail.agency"), proc.agency)]
-        box.add_widget(_para(app, "\n".join(f"[b]{k}:[/b] {_escape(v)}" for k, v in facts if v), markup=True))
-        sections = [
-            (t("detail.channels"), [f"[b]{_escape(c.kind)}:[/b] {_escape(c.time)}"
-                                    + (f" — {_escape(c.description)}" if c.description else "")
-                                    + (f"\n{_escape(c.fee)}" if c.fee else "") for c in proc.channels]),
-            (t("detail.documents"), [f"• {_escape(d.name.lstrip('-•+ '))} ({_kinds(app, d)})"
-                                     for d in proc.documents]),
-            (t("detail.steps"), [(f"[b]{_escape(s.case)}[/b]\n" if s.case else "") + _escape(s.text)
-                                 for s in proc.steps]),
-            (t("detail.conditions"), [_escape(proc.conditions)] if proc.conditions else []),
-            (t("detail.results"), [f"• {_escape(r)}" for r in proc.results]),
-            (t("detail.legal"), [f"• {_escape(c.number)} ({_escape(c.date)}): {_escape(c.summary)}"
-                                 for c in proc.legal]),
-        ]
-        for heading, items in sections:
-            box.add_widget(_para(app, heading, size=24, bold=True, heading=True))
-            box.add_widget(_para(app, "\n".join(items) if items else t("detail.none"), markup=True))
-        self.ids.scroll.scroll_y = 1
-
-
-def _kinds(app: KioskApp, doc) -> str:
-    kinds = [app.t("detail.original")] if doc.original else []
-    if doc.copy:
-        kinds.append(app.t("detail.copy"))
-    return ", ".join(kinds) or "—"
-
-
-def _para(app: KioskApp, text: str, size: int = 21, bold: bool = False, markup: bool = False,
-          heading: bool = False) -> Label:
-    label = Label(text=text, markup=markup, bold=bold, font_size=size * app.scale,
-                  color=app.theme["primary"] if heading else app.theme["fg"],
-                  halign="left", valign="top", size_hint_y=None)
-    label.bind(width=lambda lbl, w: setattr(lbl, "text_size", (w, None)),
-               texture_size=lambda lbl, ts: setattr(lbl, "height", ts[1] + dp(6)))
-    return label
-
-
-def _qr_texture(link: str):
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2)
-    buffer.seek(0)
-    texture = CoreImage(buffer, ext="png").texture
-    texture.mag_filter = "nearest"
-    return texture
-
-
 class AdminPinScreen(Screen):
-    pass
+    def spoken_text(self, app: KioskApp) -> str:
+        return app.t("pin.title")
 
 
 class AdminScreen(Screen):
@@ -299,6 +246,7 @@ class KioskApp(App):
     clock_text = StringProperty("")
     office_name = StringProperty("")
     debounce_s = NumericProperty(0.4)
+    can_speak = BooleanProperty(False)  # espeak-ng is installed: the speaker buttons are shown
 
     def __init__(self, config: Config, hub, printer: TicketPrinter | None = None,
                  catalog: Catalog | None = None, ticket_home_s: float = 20.0, uploader=None, **kwargs):
@@ -311,6 +259,8 @@ class KioskApp(App):
         self.printer = printer or TicketPrinter(config.kiosk.printer, config.office.name)
         self.catalog = catalog or load_catalog(active_catalog_path(config), config)
         self._index: SearchIndex | None = None  # built after the home screen is up
+        self.speaker = Speaker(config.data_path / "speech")
+        self.can_speak = self.speaker.enabled
         self.ticket_home_s = ticket_home_s
         self.office_name = config.office.name
         self.lang = config.office.language
@@ -360,6 +310,7 @@ class KioskApp(App):
         return self._index
 
     def on_stop(self):
+        self.speaker.stop()
         for event in (self._idle_event, self._home_event, self._clock_event):
             if event is not None:
                 event.cancel()
@@ -392,6 +343,23 @@ class KioskApp(App):
     def t(self, key: str, lang: str | None = None, **values) -> str:
         """Translated text; kv passes ``app.lang`` so labels re-translate on a switch."""
         return tr(lang or self.lang, key, **values)
+
+    def pictogram(self, name: str, size: float | None = None) -> str:
+        """Markup of a pictogram (``sync.icons``); kv: ``app.pictogram("ticket", 40 * app.scale)``."""
+        return icons.markup(name, size)
+
+    def priority_text(self, active: bool, lang: str, size: float) -> str:
+        """The priority choice: a box to tick, the four groups drawn, and what a touch does."""
+        box = self.pictogram("square-check" if active else "hand-pointer", size * 1.4)
+        groups = "  ".join(self.pictogram(name, size * 1.4) for name in ("person-cane", "wheelchair", "person-pregnant", "baby"))
+        head = tr(lang, "take.priority_on" if active else "take.priority_touch")
+        return f"{box}  [b]{head}[/b]   {groups}\n{tr(lang, 'take.priority')}"
+
+    def read_aloud(self) -> None:
+        """The speaker button: read the main text of the screen shown, in the current language."""
+        screen = self.manager.current_screen
+        text = screen.spoken_text(self) if hasattr(screen, "spoken_text") else ""
+        self.speaker.say(text, self.lang)
 
     def wait_text(self, minutes: float, lang: str | None = None) -> str:
         minutes = round(minutes)

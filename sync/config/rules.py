@@ -13,6 +13,7 @@ import re
 
 from sync.config.building import Problems
 from sync.config.schema import Config
+from sync.icons import ICONS
 
 __all__ = ["check_rules"]
 
@@ -43,6 +44,9 @@ def check_rules(cfg: Config, problems: Problems) -> None:
             problems.add(f"services[{i}].id", f"duplicate service id {s.id!r} (also services[{seen[s.id]}])",
                          f"mã lĩnh vực {s.id!r} bị trùng (đã có ở services[{seen[s.id]}]); đặt mã khác")
         seen[s.id] = i
+        if s.icon and s.icon not in ICONS:
+            problems.add(f"services[{i}].icon", f"unknown pictogram {s.icon!r} (known: {', '.join(sorted(ICONS))})",
+                         f"không có hình {s.icon!r} (các hình có: {', '.join(sorted(ICONS))})")
         for j, other in enumerate(cfg.services[:i]):
             if s.numbers and other.numbers and s.numbers.first <= other.numbers.last and other.numbers.first <= s.numbers.last:
                 mine, theirs = f"{s.numbers.first}-{s.numbers.last}", f"{other.numbers.first}-{other.numbers.last}"

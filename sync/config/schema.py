@@ -79,6 +79,8 @@ class Service:
     catalog_fields: list[str] = setting(
         "Fields ('linh_vuc') of the procedure catalog this service receives, spelled as in the catalog.",
         factory=list)
+    icon: str = setting("Pictogram on the kiosk tile: a name from sync/icons.py ICONS (e.g. 'people-roof'); "
+                        "empty = chosen from the id.", default="")
 
 
 @dataclass(frozen=True, kw_only=True)

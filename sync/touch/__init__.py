@@ -10,6 +10,8 @@ the server still import without Kivy.
   process never restyle each other's keys); ignores a bounce of the same key.
 * ``VietKeyboard`` — letters, ă â đ ê ô ơ ư and the five tone keys; the typing rules are
   ``sync.vi_input`` (plain Python).
+* ``Speaker`` — reads a screen's text aloud with espeak-ng (``sync.speech``), for the speaker
+  button on every kiosk screen and the tablet's prompt.
 * ``PinPad`` — digits with the typed value shown as drawn dots (a PIN) or digits (a phone
   number), a message line of fixed height (an error never moves the keys), and ``on_submit``.
 
@@ -20,5 +22,6 @@ Each app passes its own colours and sizes as properties; the words of the keys a
 from sync.touch.keyboard import VietKeyboard
 from sync.touch.keys import WORDS, TouchKey
 from sync.touch.pinpad import MaskDots, PinPad
+from sync.touch.speaker import Speaker
 
-__all__ = ["WORDS", "MaskDots", "PinPad", "TouchKey", "VietKeyboard"]
+__all__ = ["WORDS", "MaskDots", "PinPad", "Speaker", "TouchKey", "VietKeyboard"]

@@ -36,7 +36,7 @@ def test_a_normal_and_a_priority_ticket_reach_the_hub_and_the_printer(kivy_drive
 
     drive.tap(drive.find_text("Xong"))
     drive.tap(drive.find_text("Lấy số thứ tự"))
-    drive.tap(drive.find_text("Ưu tiên: người cao tuổi"))
+    drive.tap(drive.find_text("Chạm vào đây nếu bạn là"))
     assert app.priority
     drive.screenshot("take_priority_vi")
     drive.tap(drive.find_text("Chứng thực"))
@@ -79,7 +79,9 @@ def test_search_typed_without_accents_then_take_a_ticket_from_the_procedure(kivy
     drive.screenshot("search_vi")
     drive.tap(drive.find(lambda w: getattr(w, "code", None) == "1.000894")[0])
     assert app.manager.current == "detail"
-    drive.find_text("Giấy tờ cần mang")
+    drive.find_text("Bạn cần mang")
+    drive.tap(drive.find_text("Xem đầy đủ"))
+    drive.find_text("Giấy tờ cần mang")  # the portal's full text, folded until asked for
     assert app.manager.get_screen("detail").qr_texture is not None
     drive.screenshot("detail_vi")
     drive.tap(drive.find_text("Lấy số cho thủ tục này"))
@@ -147,7 +149,7 @@ def test_language_switch_retranslates_every_screen(kivy_driver, make_kiosk):
     drive.screenshot("home_en")
     drive.tap(drive.find_text("Take a number"))
     drive.find_text("Civil status")
-    drive.find_text("Priority: elderly")
+    drive.find_text("Touch here if you are")
     drive.screenshot("take_en")
     drive.tap(drive.find_text("Civil status"))
     _wait_printed(drive, app)
@@ -168,7 +170,7 @@ def test_language_switch_retranslates_every_screen(kivy_driver, make_kiosk):
     drive.screenshot("search_en")
     app.open_procedure("1.001193")
     drive.step(3)
-    drive.find_text("Papers to bring")
+    drive.find_text("Bring with you")
     drive.screenshot("detail_en")
     drive.tap(drive.find_text("Home"))
     drive.tap(drive.find_text("Tiếng Việt"))
