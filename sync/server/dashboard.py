@@ -32,7 +32,7 @@ from sync.server.db import Database
 from sync.server.devices import revoke_device
 from sync.server.errors import ApiError
 from sync.server.formats import fmt_dt, fmt_duration, fmt_num
-from sync.server.i18n import tr
+from sync.server.i18n import parse_day, tr
 from sync.server.labels import Names
 from sync.server.models import DEVICE_KINDS, Device
 
@@ -67,8 +67,8 @@ def page_filter(params: Mapping[str, str], principal: Principal, today: date | N
     today = today or datetime.now(UTC).date()
     error = False
     try:
-        date_to = date.fromisoformat(params["to"]) if params.get("to") else today
-        date_from = (date.fromisoformat(params["from"]) if params.get("from")
+        date_to = parse_day(params["to"]) if params.get("to") else today
+        date_from = (parse_day(params["from"]) if params.get("from")
                      else date_to - timedelta(days=DEFAULT_DAYS - 1))
         if date_from > date_to:
             raise ValueError("from after to")

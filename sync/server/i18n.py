@@ -9,9 +9,27 @@ screenshots) instead of failing the page.
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from sync.words import LANGS, WordTable
 
-__all__ = ["LANGS", "LANG_COOKIE", "TEXT", "month_name", "tr"]
+__all__ = ["DAY_PATTERN", "LANGS", "LANG_COOKIE", "TEXT", "month_name", "parse_day", "tr"]
+
+# The filter bar's date fields are plain text in dd/mm/yyyy, the way Vietnamese offices write
+# dates: a browser's own date field follows the browser's locale (mm/dd/yyyy on an English PC).
+DAY_PATTERN = r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}"  # dd/mm/yyyy, or ISO from a link
+_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def parse_day(text: str) -> date:
+    """A date typed as dd/mm/yyyy (as the filter bar shows it) or YYYY-MM-DD (links, API);
+    raises ``ValueError`` for anything else or a day that does not exist (31/02/2026)."""
+    found = _DMY.match(text)
+    if found:
+        day, month, year = (int(part) for part in found.groups())
+        return date(year, month, day)
+    return date.fromisoformat(text.strip())
 
 LANG_COOKIE = "thuocdo_lang"
 
@@ -35,6 +53,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_audit": ("Nhật ký xuất dữ liệu", "Export log"),
     "from": ("Từ ngày", "From"),
     "to": ("Đến ngày", "To"),
+    "day_format": ("ngày/tháng/năm, ví dụ 02/03/2026", "day/month/year, e.g. 02/03/2026"),
     "office": ("Đơn vị", "Office"),
     "all_offices": ("Tất cả đơn vị", "All offices"),
     "apply": ("Xem", "Apply"),

@@ -26,6 +26,8 @@ from sync.words import pick
 
 __all__ = ["LevelInfo", "Names"]
 
+DEFAULT_SCALE = 3  # an office whose configuration the centre has not received yet (config default)
+
 
 @dataclass(frozen=True)
 class LevelInfo:
@@ -147,6 +149,22 @@ class Names:
         if office and len(office.levels) == scale:
             return office.levels
         return _standard(scale)
+
+    def score_choices(self, office_id: str | None, lang: str = "vi") -> list[tuple[int, str]]:
+        """``(score, "3 — Rất hài lòng")`` for the export's score filter: the levels of the
+        office's own scale (a 3-level office offers 3), or, for all offices, every level any
+        of them uses (words of different scales joined with " / ")."""
+        offices = [self.offices[office_id]] if office_id in self.offices else (
+            list(self.offices.values()) if office_id is None else [])
+        words: dict[int, list[str]] = {}
+        for office in offices:
+            for level in office.levels or _standard(DEFAULT_SCALE):
+                label = level.label(lang)
+                if label not in words.setdefault(level.score, []):
+                    words[level.score].append(label)
+        if not words:
+            words = {level.score: [level.label(lang)] for level in _standard(DEFAULT_SCALE)}
+        return [(score, f"{score} — {' / '.join(words[score])}") for score in sorted(words, reverse=True)]
 
     def level(self, office_id: str | None, scale: int, score: int | None) -> LevelInfo | None:
         if score is None:

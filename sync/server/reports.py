@@ -18,6 +18,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -54,6 +55,11 @@ class MonthlyReport:
     tickets: stats.TicketStats | None = None
     service_times: list[tuple[str, stats.TimeStats, stats.TimeStats]] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    timezone: str = "Asia/Ho_Chi_Minh"  # the office's: "Lập lúc" is its wall-clock time, in HTML and XLSX
+
+    def generated_local(self) -> datetime:
+        """When the report was made, in the office's time zone."""
+        return self.generated_at.astimezone(ZoneInfo(self.timezone))
 
 
 def parse_month(text: str | None) -> tuple[date, date]:
@@ -86,6 +92,7 @@ def build_report(conn: Connection, office_id: str, month: str, lang: str = "vi")
         return sorted(rows, key=lambda g: (g.name.casefold(), g.key))
 
     report = MonthlyReport(office_id, names.office(office_id), month, date_from, date_to, lang, level_keys, overall)
+    report.timezone = names.timezone(office_id)
     report.clerks = groups("clerk_id", lambda c: names.clerk(office_id, c))
     report.counters = sorted(groups("counter_id", lambda c: names.counter(office_id, c, lang)),
                              key=lambda g: int(g.key))
@@ -129,7 +136,7 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     ws.write_string(1, 0, escape_cell(report.office_name), bold)
     ws.write_string(2, 0, t("report_period", m=month_name(report.month)))
     ws.write_string(3, 0, t("generated"))
-    ws.write_datetime(3, 1, report.generated_at.astimezone().replace(tzinfo=None), datef)
+    ws.write_datetime(3, 1, report.generated_local().replace(tzinfo=None), datef)
     o = report.overall
     rows = [("total_prompts", o.total), ("rated", o.rated), ("satisfied", o.satisfied),
             ("unrated", o.unrated), ("misuse", o.misuse)]

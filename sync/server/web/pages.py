@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from sync.server.formats import fmt_dt, fmt_duration, fmt_num, fmt_pct
-from sync.server.i18n import LANG_COOKIE, LANGS, month_name, tr
+from sync.server.i18n import DAY_PATTERN, LANG_COOKIE, LANGS, month_name, tr
 
 __all__ = ["STATIC", "page_lang", "render"]
 
@@ -42,6 +42,7 @@ def _num_filter(context, value: float | None) -> str:
 
 _env.filters.update(pct=_pct_filter, num=_num_filter, dt=fmt_dt)
 _env.globals["month_name"] = month_name
+_env.globals["day_pattern"] = DAY_PATTERN
 
 
 def render(template: str, request: Request, lang: str, status_code: int = 200, **context) -> HTMLResponse:
