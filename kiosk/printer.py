@@ -38,7 +38,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sync.config import Printer as PrinterConfig
 
-__all__ = ["PrinterError", "TicketPrinter", "TicketSlip", "encode_cp1258", "font_path", "render_ticket"]
+__all__ = ["PrinterError", "TicketPrinter", "TicketSlip", "encode_cp1258", "font_path", "qr_image", "render_ticket"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,9 @@ class TicketSlip:
     ticket_id: str
     priority: bool = False
     lang: str = "vi"
+    page_url: str = ""  # the ticket's page on the citizen's phone (the QR code leads there)
+    code: str = ""  # the short code typed instead of scanning, formatted (K7QX9-MZ4P2)
+    code_url: str = ""  # where the short code is typed (<base>/t)
 
     def lines(self) -> dict[str, str]:
         en = self.lang == "en"
@@ -78,6 +81,19 @@ class TicketSlip:
             "time": self.issued_at.strftime("%H:%M  %d/%m/%Y"),
             "footer": ("Please wait for your number to be called" if en
                        else "Vui lòng chờ gọi số. Xin cảm ơn!"),
+            **self.phone_lines(),
+        }
+
+    def phone_lines(self) -> dict[str, str]:
+        """The words beside the QR code: scan it, or type the short code at ``code_url``."""
+        en = self.lang == "en"
+        if not self.page_url:
+            return {"scan": "", "code": ""}
+        typed = self.code_url.removeprefix("https://").removeprefix("http://")
+        return {
+            "scan": "Scan to follow your turn on your phone" if en else "Quét mã để theo dõi lượt trên điện thoại",
+            "code": ((f"Or open {typed} and type: {self.code}" if en else f"Hoặc mở {typed} và nhập mã: {self.code}")
+                     if self.code else ""),
         }
 
 
@@ -155,22 +171,29 @@ def render_ticket(slip: TicketSlip, width_px: int = 576) -> Image.Image:
     centred(text["ahead"], body)
     centred(text["wait"], body)
     centred(text["time"], body, gap=16)
-    qr = segno.make(slip.ticket_id, error="m")
-    qr_img = Image.open(_png(qr, max(2, int(5 * scale)))).convert("L")
-    canvas.paste(qr_img, ((width_px - qr_img.width) // 2, y))
-    y += qr_img.height + int(6 * scale)
+    if slip.page_url:
+        centred(text["scan"], _font(int(24 * scale)))
+        qr_img = qr_image(slip.page_url, width_px)
+        canvas.paste(qr_img, ((width_px - qr_img.width) // 2, y))
+        y += qr_img.height + int(6 * scale)
+        if text["code"]:
+            centred(text["code"], _font(int(24 * scale), True), gap=12)
     centred(text["footer"], _font(int(24 * scale)))
     y += margin
     return canvas.crop((0, 0, width_px, y)).point(lambda v: 0 if v < 160 else 255, mode="1")
 
 
-def _png(qr, scale: int):
+def qr_image(url: str, width_px: int) -> Image.Image:
+    """The QR code of the ticket's page address: about 45 % of the paper wide (≈ 35 mm on 80 mm
+    paper, ≈ 24 mm on 58 mm), at least 4 dots per module, with the quiet zone scanners need."""
     import io
 
+    qr = segno.make(url, error="m", micro=False)
+    modules = qr.symbol_size(scale=1, border=4)[0]
     buffer = io.BytesIO()
-    qr.save(buffer, kind="png", scale=scale, border=2)
+    qr.save(buffer, kind="png", scale=max(4, int(width_px * 0.45) // modules), border=4)
     buffer.seek(0)
-    return buffer
+    return Image.open(buffer).convert("L")
 
 
 def encode_cp1258(text: str) -> bytes:
@@ -258,9 +281,21 @@ class TicketPrinter:
         line(text["ahead"], normal_textsize=True)
         line(text["wait"], normal_textsize=True)
         line(text["time"], normal_textsize=True)
-        job.set(align="center")
-        job.qr(slip.ticket_id, size=6, native=True)
+        self._text_qr(job, slip, text)
         line(text["footer"], normal_textsize=True)
+
+    def _text_qr(self, job, slip: TicketSlip, text: dict[str, str]) -> None:
+        """Code-page mode: the QR code goes as a small raster picture (the printer's own QR
+        command is missing on many cheap printers; a picture prints everywhere), the words
+        around it in CP1258."""
+        if not slip.page_url:
+            return
+        job.set(align="center", normal_textsize=True)
+        job._raw(_ESC_T_CP1258 + encode_cp1258(text["scan"]) + b"\n")
+        job.image(qr_image(slip.page_url, self.config.width_px), impl="bitImageRaster", center=True)
+        if text["code"]:
+            job.set(align="center", bold=True, normal_textsize=True)
+            job._raw(_ESC_T_CP1258 + encode_cp1258(text["code"]) + b"\n")
 
     # -- sending ---------------------------------------------------------------------------
     def _device(self):
@@ -312,7 +347,8 @@ class TicketPrinter:
         """Print a sample ticket (admin screen: "In thử")."""
         self.print_ticket(TicketSlip(
             office=self.office_name, number=1234, service="In thử — Printer test", issued_at=datetime.now(),
-            people_ahead=0, wait_min=0, ticket_id="test-page", lang=lang))
+            people_ahead=0, wait_min=0, ticket_id="test-page", lang=lang,
+            page_url="https://example.gov.vn/t/test-page", code="TEST0-PAGE0", code_url="https://example.gov.vn/t"))
 
 
 def warm_up() -> None:

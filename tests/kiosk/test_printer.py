@@ -17,7 +17,9 @@ from kiosk.printer import PrinterError, TicketPrinter, TicketSlip, encode_cp1258
 
 SLIP = TicketSlip(office="UBND phường Bến Thành — Bộ phận một cửa", number=1015, service="Hộ tịch",
                   issued_at=datetime(2026, 3, 2, 8, 15), people_ahead=3, wait_min=24.4,
-                  ticket_id="0b8e5a52-95a4-4d5c-9a0f-2c2f6f0d5e11", priority=True)
+                  ticket_id="0b8e5a52-95a4-4d5c-9a0f-2c2f6f0d5e11", priority=True,
+                  page_url="http://192.168.1.10:8700/t/mfrggzdfmztwq2lknnwg23tp", code="K7QX9-MZ4P2",
+                  code_url="http://192.168.1.10:8700/t")
 
 
 def _printer(office_config, **overrides) -> TicketPrinter:
@@ -55,7 +57,8 @@ def test_cp1258_text_mode_encodes_vietnamese_the_printer_way(office_config):
     job = printer.last_job
     assert b"\x1bt\x34" in job  # ESC t 52 = CP1258
     assert encode_cp1258("Hộ tịch") in job and b"1015" in job
-    assert b"\x1d(k" in job  # the printer draws the QR code itself
+    assert b"\x1d(k" not in job  # not the printer's own QR command: many printers lack it
+    assert encode_cp1258("Hoặc mở 192.168.1.10:8700/t và nhập mã: K7QX9-MZ4P2") in job
 
 
 def test_file_printer_receives_the_job(office_config, tmp_path):
@@ -113,3 +116,47 @@ def test_any_backend_failure_is_one_printer_error_naming_the_printer(office_conf
         printer.print_ticket(SLIP)
     assert raised.value.__cause__ is not None  # the backend's own error is kept for the log
     assert printer.jobs == 0 and printer.last_job  # the job was built, only the sending failed
+
+
+def raster_pictures(job: bytes) -> Image.Image:
+    """Every ``GS v 0`` raster picture in an ESC/POS job, stacked top to bottom as the paper
+    would show them: what the printer draws, rebuilt from the bytes it receives."""
+    parts, at = [], 0
+    while (at := job.find(b"\x1dv0", at)) != -1:
+        width_bytes = job[at + 4] | job[at + 5] << 8
+        height = job[at + 6] | job[at + 7] << 8
+        size = width_bytes * height
+        data = job[at + 8:at + 8 + size]
+        assert len(data) == size, "a raster picture is cut short"
+        # ESC/POS raster: 1 = black dot; Pillow's mode "1" raw: 1 = white, so invert
+        parts.append(Image.frombytes("1", (width_bytes * 8, height), bytes(b ^ 0xFF for b in data)))
+        at += 8 + size
+    assert parts, "no raster picture in the job"
+    paper = Image.new("1", (max(p.width for p in parts), sum(p.height for p in parts)), 1)
+    y = 0
+    for part in parts:
+        paper.paste(part, (0, y))
+        y += part.height
+    return paper
+
+
+def decoded_qr(paper: Image.Image) -> list[str]:
+    import zxingcpp
+
+    return [result.text for result in zxingcpp.read_barcodes(paper.convert("L"))
+            if result.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+@pytest.mark.parametrize("mode, width", [("raster", 576), ("raster", 384), ("cp1258", 576), ("cp1258", 384)])
+def test_the_qr_code_on_the_printed_ticket_decodes_to_the_ticket_page(office_config, tmp_path, mode, width):
+    printer = _printer(office_config, mode=mode, width_px=width)
+    printer.print_ticket(SLIP)
+    paper = raster_pictures(printer.last_job)
+    paper.save(tmp_path / f"paper-{mode}-{width}.png")
+    assert decoded_qr(paper) == [SLIP.page_url]
+
+
+def test_a_ticket_without_a_page_address_prints_no_qr_code(office_config):
+    printer = _printer(office_config)
+    printer.print_ticket(dataclasses.replace(SLIP, page_url="", code="", code_url=""))
+    assert decoded_qr(raster_pictures(printer.last_job)) == []
