@@ -14,11 +14,14 @@ Kinds (DESIGN.md §4):
     1 = least satisfied … ``scale`` = most satisfied; ``score`` and ``satisfied`` are both
     ``null`` when the prompt closed without an answer (recorded as *not rated*, outside every
     rate's denominator). ``misuse`` marks rapid repeated presses kept for audit but excluded
-    from rates.
+    from rates. ``channel`` says where it was given: ``tablet`` (the counter tablet, the
+    default when absent) or ``phone`` (the ticket's page on the citizen's phone).
 ``ticket``
     A versioned snapshot of one queue ticket (``ticket_id``, ``version``). Each snapshot has
     its own record ``id``; the server keeps the highest ``version`` per ``ticket_id``, so
-    uploads are idempotent and their order does not matter.
+    uploads are idempotent and their order does not matter. ``token_hash`` / ``code_hash``
+    (SHA-256 hex of the ticket page's token and short code, see ``sync.citizen.tokens``) let
+    the central server find the ticket for a citizen's phone without knowing the office key.
 
 Pure Python on purpose: the counter tablet imports it on Android.
 """
@@ -33,6 +36,7 @@ from sync.errors import SyncError
 from sync.text import nfc
 
 __all__ = [
+    "CHANNELS",
     "SCHEMA_VERSION",
     "KINDS",
     "TICKET_STATUSES",
@@ -47,6 +51,7 @@ __all__ = [
 SCHEMA_VERSION = 1
 KINDS = ("rating", "ticket")
 TICKET_STATUSES = ("waiting", "called", "serving", "finished", "no_show", "transferred", "cancelled")
+CHANNELS = ("tablet", "phone")
 MAX_COMMENT_CHARS = 500
 MAX_REASONS = 20
 MAX_ID_CHARS = 64
@@ -161,6 +166,18 @@ def _reasons(value: Any) -> list[str]:
     return cleaned
 
 
+def _channel(value: Any) -> str:
+    if value not in CHANNELS:
+        raise _Bad(f"expected one of {', '.join(CHANNELS)}, found {value!r}")
+    return value
+
+
+def _sha256_hex(value: Any) -> str:
+    if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise _Bad(f"expected a SHA-256 digest (64 lower-case hex digits), found {value!r}")
+    return value
+
+
 def _nullable(check):
     def wrapped(value: Any):
         return None if value is None else check(value)
@@ -192,6 +209,7 @@ _KIND_FIELDS: dict[str, dict[str, tuple[bool, Any]]] = {
         "comment": (False, _nullable(_text(MAX_COMMENT_CHARS))),
         "misuse": (False, _bool),
         "lang": (True, _lang),
+        "channel": (False, _channel),
     },
     "ticket": {
         "ticket_id": (True, _uuid),
@@ -208,10 +226,16 @@ _KIND_FIELDS: dict[str, dict[str, tuple[bool, Any]]] = {
         "clerk_id": (False, _nullable(_ident)),
         "transfers": (False, _int(0)),
         "recalls": (False, _int(0)),
+        "token_hash": (False, _nullable(_sha256_hex)),
+        "code_hash": (False, _nullable(_sha256_hex)),
     },
 }
 
 _DEFAULTS = {"reasons": list, "misuse": lambda: False, "transfers": lambda: 0, "recalls": lambda: 0}
+# Fields added after records were first stored: left out of the cleaned record when absent
+# (readers use ``rec.get(name, default)``), so a record made before they existed hashes the
+# same at the server when it is sent again, instead of looking like a conflicting record.
+_LATER_FIELDS = {"channel", "token_hash", "code_hash"}
 
 
 def validate(record: Any) -> dict:
@@ -236,7 +260,7 @@ def validate(record: Any) -> dict:
         if name not in record:
             if required:
                 problems.append(f"{name}: missing")
-            else:
+            elif name not in _LATER_FIELDS:
                 cleaned[name] = _DEFAULTS.get(name, lambda: None)()
             continue
         if check is None:
@@ -281,13 +305,13 @@ def new_rating(*, office_id: str, device_id: str, seq: int, counter_id: int, sco
                ticket_id: str | None = None, ticket_number: int | None = None,
                service_id: str | None = None, reasons: list[str] | tuple = (),
                comment: str | None = None, misuse: bool = False,
-               created_at: str | None = None) -> dict:
+               created_at: str | None = None, channel: str = "tablet") -> dict:
     """Build and validate a ``rating`` record with a fresh id."""
     record = _base("rating", office_id, device_id, seq, created_at)
     record.update(counter_id=counter_id, clerk_id=clerk_id, ticket_id=ticket_id,
                   ticket_number=ticket_number, service_id=service_id, score=score, scale=scale,
                   satisfied=satisfied, reasons=list(reasons), comment=comment or None,
-                  misuse=misuse, lang=lang)
+                  misuse=misuse, lang=lang, channel=channel)
     return validate(record)
 
 
@@ -296,11 +320,14 @@ def new_ticket(*, office_id: str, device_id: str, seq: int, ticket_id: str, vers
                called_at: str | None = None, served_at: str | None = None,
                finished_at: str | None = None, counter_id: int | None = None,
                clerk_id: str | None = None, transfers: int = 0, recalls: int = 0,
-               created_at: str | None = None) -> dict:
+               created_at: str | None = None, token_hash: str | None = None,
+               code_hash: str | None = None) -> dict:
     """Build and validate a ``ticket`` snapshot record with a fresh id."""
     record = _base("ticket", office_id, device_id, seq, created_at)
     record.update(ticket_id=ticket_id, version=version, number=number, service_id=service_id,
                   priority=priority, status=status, issued_at=issued_at, called_at=called_at,
                   served_at=served_at, finished_at=finished_at, counter_id=counter_id,
                   clerk_id=clerk_id, transfers=transfers, recalls=recalls)
+    if token_hash is not None:
+        record.update(token_hash=token_hash, code_hash=code_hash)
     return validate(record)

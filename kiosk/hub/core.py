@@ -1,6 +1,7 @@
 """``HubCore``: everything the office hub knows and does, without HTTP.
 
-It owns the queue engine (``kiosk.queue``), the voice announcer (renders each call while the
+It owns the queue engine (``kiosk.queue``), the tickets' phone pages (``kiosk.hub.citizen``),
+the voice announcer (renders each call while the
 display receives the event), the event broadcaster (engine events → server-sent events) and
 the board of device faults (printer out of paper, voice missing…), and it assembles the state
 the pages read. The routes (``kiosk.hub.routes``) serve one; ``kiosk.hub.office_hub`` adds
@@ -16,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from kiosk.hub.citizen import CitizenTickets
 from kiosk.hub.events import Broadcaster
 from kiosk.hub.voice import Announcer, VoiceUnavailable
 from kiosk.queue import QueueEngine
@@ -50,6 +52,7 @@ class HubCore:
         self._faults_lock = threading.Lock()
         self._voice = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-voice")
         self.engine.subscribe(self._on_event)
+        self.citizen = CitizenTickets(config, self.engine, publish=self.broadcaster.publish, clock=clock)
 
     # -- state the pages read -------------------------------------------------------------
 

@@ -17,7 +17,9 @@ Routes (all JSON unless said otherwise)::
     GET  /api/v1/counters/{id}/auth              200 when the counter token is right (console check)
     GET  /api/v1/tickets/day.csv[?day=YYYY-MM-DD] the day's tickets as CSV (any counter's token)
     GET  /media/{name}                           a picture or video of ``hub.display_media``
+    POST /api/v1/counters/{id}/rated             {ticket_id}  the tablet stored a rating of it (counter token)
     GET  /console, /display                      the clerk console and the lobby display
+    GET  /t, /t/{token}, …                       the citizen's phone page (kiosk/hub/citizen_routes.py)
 
 Counter operations need ``Authorization: Bearer <counters[].token>`` of that counter (401
 otherwise); reading needs nothing, because the lobby TV and the tablets only watch. Errors
@@ -26,7 +28,9 @@ are the shape and codes every Thước Đo API answers with (``sync.api.errors``
 404 unknown counter/ticket, 409 when the queue's state forbids the operation (e.g. finish
 with nothing called), 503 when the disk refused to save (nothing changed). Bad input never
 produces a 500. ``photo_url`` and ``announcement_url`` in answers and events are paths on
-the hub (join them to the hub's address).
+the hub (join them to the hub's address). The answer to issuing a ticket carries
+``citizen_url``, the ticket's own page (absolute; see docs/hub-api.md): its token appears in
+no other answer or event of the hub.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from kiosk.hub.citizen_routes import citizen_routes
 from kiosk.hub.core import HubCore
 from kiosk.hub.day_csv import DAY_RE, day_csv, tickets_of_day
 from kiosk.hub.events import format_event
@@ -167,7 +172,10 @@ def build_web_app(hub: HubCore) -> Starlette:
     async def issue(request: Request) -> Response:
         body = await _body(request, {"service_id": (str,), "priority": (bool,)}, ("service_id",))
         ticket = await run(engine.issue, body["service_id"], body.get("priority", False))
-        return JSONResponse(engine.ticket_view(ticket), status_code=201)
+        answer = engine.ticket_view(ticket)
+        answer["citizen_url"] = hub.citizen.page_url(ticket.id)
+        answer["citizen_code"] = hub.citizen.code(ticket.id)
+        return JSONResponse(answer, status_code=201)
 
     def counter_op(method, fields: dict | None = None, required: tuple = (), returns: str = "ticket"):
         async def handler(request: Request) -> Response:
@@ -194,6 +202,14 @@ def build_web_app(hub: HubCore) -> Starlette:
         body = await _body(request, {"clerk_id": (str,), "pin": (str,)}, ("clerk_id", "pin"))
         view = await run(engine.login, counter_id, body["clerk_id"], body["pin"])
         return JSONResponse({"counter": view})
+
+    @api
+    async def rated(request: Request) -> Response:
+        counter_id = counter_or_404(request)
+        authorize(request, counter_id)
+        body = await _body(request, {"ticket_id": (str,)}, ("ticket_id",))
+        added = await run_in_threadpool(hub.citizen.tablet_rated, counter_id, body["ticket_id"])
+        return JSONResponse({"ticket_id": body["ticket_id"], "first": added})
 
     # -- pages --------------------------------------------------------------------------
 
@@ -230,6 +246,8 @@ def build_web_app(hub: HubCore) -> Starlette:
         Route(f"{ops}/pause", counter_op(engine.pause, returns="counter"), methods=["POST"]),
         Route(f"{ops}/resume", counter_op(engine.resume, returns="counter"), methods=["POST"]),
         Route(f"{ops}/requeue", requeue, methods=["POST"]),
+        Route(f"{ops}/rated", rated, methods=["POST"]),
+        *citizen_routes(hub),
         Route("/api/v1/announcements/{counter_id:int}/{number:int}.wav", announcement),
         Route("/api/v1/clerks/{clerk_id}/photo", clerk_photo),
         Mount("/static", StaticFiles(directory=WEB_DIR), name="static"),

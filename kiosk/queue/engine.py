@@ -63,6 +63,17 @@ class QueueEngine(QueueState):
         with self._lock:
             return self._wait_for(service_id, self.waiting_count(service_id))
 
+    def place(self, ticket_id: str) -> tuple[int, float]:
+        """(people ahead, estimated minutes) of a waiting ticket now; (0, 0) once it is not
+        waiting. Raises ``QueueError`` for a ticket not in the live queue."""
+        with self._lock:
+            ticket = self._find(ticket_id)
+            if ticket.status != "waiting":
+                return 0, 0.0
+            others = [t for t in self._waiting_for(ticket.service_id) if t.id != ticket.id]
+            ahead = rules.place(ticket, others, self.config.hub.priority_every)
+            return ahead, self._wait_for(ticket.service_id, ahead)
+
     def waiting(self) -> list[Ticket]:
         """Waiting tickets, oldest first."""
         with self._lock:

@@ -6,7 +6,8 @@
   time, so a transferred ticket keeps its place). Priority tickets (elderly, disabled,
   pregnant, small children) follow ``hub.priority_every``: 0 = always first; N = one priority
   ticket after every N normal ones at that counter (or sooner when no normal one waits).
-* People ahead of a new ticket follow the same rule.
+* People ahead of a new ticket follow the same rule, and so does the place of a waiting one
+  (shown on the citizen's phone page).
 
 The engine (``kiosk.queue.engine``) applies them under its lock and saves the result.
 """
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from kiosk.queue.errors import QueueError
 from kiosk.queue.ticket import CounterState, Ticket, issue_order
 
-__all__ = ["eligible", "next_number", "people_ahead", "pick_next"]
+__all__ = ["eligible", "next_number", "people_ahead", "pick_next", "place"]
 
 
 def next_number(service, start: int, tickets: Iterable[Ticket]) -> int:
@@ -64,3 +65,14 @@ def people_ahead(waiting: list[Ticket], priority: bool, priority_every: int) -> 
     if priority_every == 0:
         return priorities
     return priorities + min(normals, (priorities + 1) * priority_every)
+
+
+def place(ticket: Ticket, waiting: list[Ticket], priority_every: int) -> int:
+    """How many of ``waiting`` (the other waiting tickets of its service) a waiting ticket is
+    behind now: those issued before it, by the rule above, and — when priority tickets always
+    go first — the priority tickets issued after a normal one."""
+    mine = issue_order(ticket)
+    ahead = people_ahead([t for t in waiting if issue_order(t) < mine], ticket.priority, priority_every)
+    if priority_every == 0 and not ticket.priority:
+        ahead += sum(1 for t in waiting if t.priority and issue_order(t) > mine)
+    return ahead

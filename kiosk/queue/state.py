@@ -64,6 +64,10 @@ class QueueState:
         self._store = QueueStore(self.state_dir, "queue", compact_every)
         self._dirty: set[str] = set()  # tickets changed since the last commit
         self._checkpoint_next = False
+        # ticket id -> what its records say about the ticket's page on the citizen's phone
+        # (token hash, code hash, sealed token), so the central server can serve that page;
+        # set by the hub (kiosk/hub/citizen.py) before the first change.
+        self.page_fields: Callable[[str], dict[str, str]] | None = None
         self._load()
         self._flush_archive()
         self._flush_unsent()
@@ -160,7 +164,7 @@ class QueueState:
                     items = list(self._unsent)
                 if not items:
                     return
-                sent = append_ticket_records(self.outbox, self.config.office.id, items)
+                sent = append_ticket_records(self.outbox, self.config.office.id, items, self.page_fields)
                 with self._lock:
                     done = {id(item) for item in sent}
                     self._unsent = [item for item in self._unsent if id(item) not in done]

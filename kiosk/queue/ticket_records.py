@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from sync import records
 from sync.outbox import OutboxWriteError
@@ -25,21 +26,24 @@ def record_id(ticket_id: str, version: int) -> str:
     return str(uuid.uuid5(_RECORD_NAMESPACE, f"{ticket_id}:{version}"))
 
 
-def append_ticket_records(outbox, office_id: str, items: list[dict]) -> list[dict]:
+def append_ticket_records(outbox, office_id: str, items: list[dict],
+                          page_fields: Callable[[str], dict[str, str]] | None = None) -> list[dict]:
     """Append one record per ``{"ticket": {...}, "at": iso}`` item to ``outbox``, in order;
-    returns the items now stored (all of them, or those before the first the disk refused)."""
+    returns the items now stored (all of them, or those before the first the disk refused).
+    ``page_fields(ticket_id)`` adds what the record says about the ticket's phone page."""
     sent = []
     for item in items:
         t = item["ticket"]
+        page = page_fields(t["id"]) if page_fields else {}
 
-        def make(seq: int, t=t, at=item["at"]) -> dict:
+        def make(seq: int, t=t, at=item["at"], page=page) -> dict:
             rec = records.new_ticket(
                 office_id=office_id, device_id=outbox.device_id, seq=seq,
                 ticket_id=t["id"], version=t["version"], number=t["number"],
                 service_id=t["service_id"], priority=t["priority"], status=t["status"],
                 issued_at=t["issued_at"], called_at=t["called_at"], served_at=t["served_at"],
                 finished_at=t["finished_at"], counter_id=t["counter_id"], clerk_id=t["clerk_id"],
-                transfers=t["transfers"], recalls=t["recalls"], created_at=at)
+                transfers=t["transfers"], recalls=t["recalls"], created_at=at, **page)
             rec["id"] = record_id(t["id"], t["version"])
             return rec
 

@@ -136,6 +136,13 @@ def check_rules(cfg: Config, problems: Problems) -> None:
                      f"giờ phải từ 0 đến 23, nhưng gặp {cfg.hub.daily_reset_hour}")
     if cfg.hub.priority_every < 0:
         problems.add("hub.priority_every", "expected 0 or more", "cần số 0 trở lên")
+    base = cfg.citizen_page.base_url
+    if base and not re.match(r"^https?://[^/\s]+", base):
+        problems.add("citizen_page.base_url", f"expected an http(s):// address, found {base!r}",
+                     f"cần một địa chỉ http(s)://, nhưng gặp {base!r}")
+    if not 1 <= cfg.citizen_page.rating_days <= 30:
+        problems.add("citizen_page.rating_days", f"expected 1..30 days, found {cfg.citizen_page.rating_days}",
+                     f"cần từ 1 đến 30 ngày, nhưng gặp {cfg.citizen_page.rating_days}")
     if cfg.tablet.counter_id not in counter_ids:
         known_counters = ", ".join(str(c) for c in counter_ids)
         problems.add("tablet.counter_id", f"unknown counter {cfg.tablet.counter_id} (known: {known_counters})",

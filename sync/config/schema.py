@@ -178,6 +178,17 @@ class Hub:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CitizenPage:
+    base_url: str = setting(
+        "Start of the ticket page address printed in the QR code (<base_url>/t/<token>); empty = the hub's "
+        "address (hub.url). An office that publishes its hub on the internet puts the public address here; the "
+        "central server's address works too (it serves the same page from the tickets the hub uploads).",
+        default="")
+    rating_days: int = setting("Days after the service during which the ticket's page accepts a rating (1–30).",
+                               default=3)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Tablet:
     mode: Literal["linked", "standalone"] = setting(
         "'linked' follows the counter on the hub; 'standalone' rates at any time without the hub.",
@@ -216,6 +227,8 @@ class Config:
     rating: Rating = setting("Satisfaction rating scale and reasons.", factory=Rating)
     kiosk: Kiosk = setting("The lobby kiosk.", default=None)
     hub: Hub = setting("The office hub (queue, clerk console, lobby display).", factory=Hub)
+    citizen_page: CitizenPage = setting("The ticket's page on the citizen's phone (QR code on the ticket).",
+                                        factory=CitizenPage)
     tablet: Tablet = setting("Counter tablet defaults.", factory=Tablet)
     sync: Sync = setting("Uploading records to the central server.", factory=Sync)
     server: Server = setting("The central server (province).", factory=Server)
@@ -244,6 +257,11 @@ class Config:
     def hub_url(self) -> str:
         host = "127.0.0.1" if self.hub.host in ("0.0.0.0", "::") else self.hub.host
         return (self.hub.url or f"http://{host}:{self.hub.port}").rstrip("/")
+
+    @property
+    def citizen_base_url(self) -> str:
+        """Where ticket pages live: ``citizen_page.base_url``, else the hub's address."""
+        return (self.citizen_page.base_url or self.hub_url).rstrip("/")
 
     @property
     def levels(self) -> list[Level]:

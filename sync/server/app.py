@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from sync.api.web import install_error_handlers
 from sync.config import Config
 from sync.server.db import Database, current_revision, head_revision
+from sync.limits import TokenBuckets
 from sync.server.errors import SchemaOutdated
-from sync.server.limits import TokenBuckets
 from sync.server.web import ROUTERS
 
 __all__ = ["ServerSettings", "create_app"]

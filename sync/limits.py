@@ -1,10 +1,11 @@
-"""In-memory rate limits: per-device upload rate and per-client login attempts.
+"""In-memory rate limits: uploads per device and logins per client at the centre, and the
+citizen page's lookups and ratings per token and per address at hub and centre.
 
 A token bucket per key: ``rate`` tokens per second refill up to ``burst``; each request
 takes one. ``take`` answers how many seconds to wait when the bucket is empty, which the
-server sends as ``Retry-After``. Buckets live in the server process (one process per server
-is the supported deployment; a restart forgets them, which only makes limits more lenient
-for a moment). Thread-safe: FastAPI runs sync handlers in a thread pool.
+server sends as ``Retry-After``. Buckets live in the process (a restart forgets them, which
+only makes limits more lenient for a moment). Thread-safe: FastAPI and Starlette run sync
+handlers in a thread pool.
 """
 
 from __future__ import annotations
