@@ -20,8 +20,9 @@ Kinds (DESIGN.md §4):
     A versioned snapshot of one queue ticket (``ticket_id``, ``version``). Each snapshot has
     its own record ``id``; the server keeps the highest ``version`` per ``ticket_id``, so
     uploads are idempotent and their order does not matter. ``token_hash`` / ``code_hash``
-    (SHA-256 hex of the ticket page's token and short code, see ``sync.citizen.tokens``) let
-    the central server find the ticket for a citizen's phone without knowing the office key.
+    (SHA-256 hex of the ticket page's token and short code) and ``token_seal`` (the token,
+    readable with the code only; see ``sync.citizen.tokens``) let the central server serve
+    the ticket's page on a citizen's phone without knowing the office key.
 
 Pure Python on purpose: the counter tablet imports it on Android.
 """
@@ -172,10 +173,13 @@ def _channel(value: Any) -> str:
     return value
 
 
-def _sha256_hex(value: Any) -> str:
-    if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise _Bad(f"expected a SHA-256 digest (64 lower-case hex digits), found {value!r}")
-    return value
+def _hex(digits: int):
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or len(value) != digits or any(c not in "0123456789abcdef" for c in value):
+            raise _Bad(f"expected {digits} lower-case hex digits, found {value!r}")
+        return value
+
+    return check
 
 
 def _nullable(check):
@@ -226,8 +230,9 @@ _KIND_FIELDS: dict[str, dict[str, tuple[bool, Any]]] = {
         "clerk_id": (False, _nullable(_ident)),
         "transfers": (False, _int(0)),
         "recalls": (False, _int(0)),
-        "token_hash": (False, _nullable(_sha256_hex)),
-        "code_hash": (False, _nullable(_sha256_hex)),
+        "token_hash": (False, _nullable(_hex(64))),
+        "code_hash": (False, _nullable(_hex(64))),
+        "token_seal": (False, _nullable(_hex(30))),
     },
 }
 
@@ -235,7 +240,7 @@ _DEFAULTS = {"reasons": list, "misuse": lambda: False, "transfers": lambda: 0, "
 # Fields added after records were first stored: left out of the cleaned record when absent
 # (readers use ``rec.get(name, default)``), so a record made before they existed hashes the
 # same at the server when it is sent again, instead of looking like a conflicting record.
-_LATER_FIELDS = {"channel", "token_hash", "code_hash"}
+_LATER_FIELDS = {"channel", "token_hash", "code_hash", "token_seal"}
 
 
 def validate(record: Any) -> dict:
@@ -321,7 +326,7 @@ def new_ticket(*, office_id: str, device_id: str, seq: int, ticket_id: str, vers
                finished_at: str | None = None, counter_id: int | None = None,
                clerk_id: str | None = None, transfers: int = 0, recalls: int = 0,
                created_at: str | None = None, token_hash: str | None = None,
-               code_hash: str | None = None) -> dict:
+               code_hash: str | None = None, token_seal: str | None = None) -> dict:
     """Build and validate a ``ticket`` snapshot record with a fresh id."""
     record = _base("ticket", office_id, device_id, seq, created_at)
     record.update(ticket_id=ticket_id, version=version, number=number, service_id=service_id,
@@ -329,5 +334,5 @@ def new_ticket(*, office_id: str, device_id: str, seq: int, ticket_id: str, vers
                   served_at=served_at, finished_at=finished_at, counter_id=counter_id,
                   clerk_id=clerk_id, transfers=transfers, recalls=recalls)
     if token_hash is not None:
-        record.update(token_hash=token_hash, code_hash=code_hash)
+        record.update(token_hash=token_hash, code_hash=code_hash, token_seal=token_seal)
     return validate(record)

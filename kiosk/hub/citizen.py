@@ -4,7 +4,7 @@ take one rating per ticket. No HTTP here (the routes are in ``kiosk/hub/citizen_
 * Tokens and short codes are derived from the ticket id with the office key
   (``sync.citizen.tokens``); this object keeps them in memory for the tickets of the rating
   window (live queue plus the archives of the last days, rebuilt at start) and adds their
-  hashes to every ticket record (``QueueEngine.page_hashes``), so the central server can
+  hashes to every ticket record (``QueueEngine.page_fields``), so the central server can
   serve the same page from uploads.
 * One rating per ticket across tablet and phone: ``RatedTickets`` is the hub's durable list
   of tickets rated on a phone here *or* reported by their counter's tablet
@@ -31,7 +31,7 @@ from pathlib import Path
 from kiosk.queue import QueueEngine, QueueError
 from sync import records
 from sync.citizen.rating import read_rating
-from sync.citizen.tokens import OfficeKey, format_code, secret_hash
+from sync.citizen.tokens import OfficeKey, format_code, page_fields
 from sync.citizen.view import TicketFacts, rating_refusal, ticket_view
 from sync.config import Config
 from sync.store import StoreWriteError, write_atomically
@@ -111,7 +111,7 @@ class CitizenTickets:
         self._tokens: dict[str, str] = {}  # token -> ticket id
         self._codes: dict[str, str] = {}  # short code -> token
         self._archives: dict[str, tuple[int, dict[str, dict]]] = {}  # day file -> (size, tickets by id)
-        engine.page_hashes = self.hashes
+        engine.page_fields = self.record_fields
         engine.subscribe(self._on_event)
         for ticket in engine.tickets():
             self._index(ticket.id)
@@ -137,9 +137,9 @@ class CitizenTickets:
         """Where a short code is typed."""
         return f"{self.base_url}/t"
 
-    def hashes(self, ticket_id: str) -> tuple[str, str]:
-        """(token hash, code hash) for the ticket's records."""
-        return secret_hash(self.key.token(ticket_id)), secret_hash(self.key.code(ticket_id))
+    def record_fields(self, ticket_id: str) -> dict[str, str]:
+        """What the ticket's records say about its page (``sync.citizen.tokens.page_fields``)."""
+        return page_fields(self.key.token(ticket_id), self.key.code(ticket_id))
 
     # -- finding tickets -------------------------------------------------------------------
 

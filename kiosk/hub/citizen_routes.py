@@ -6,10 +6,9 @@
     GET  /t/{token}/events       server-sent ``ticket`` events: the JSON again whenever it changes
     POST /t/{token}/rating       the phone's rating (JSON, or the plain form without JavaScript)
 
-No login: the token is the key. Abuse limits per address and per token (token buckets,
-``sync.limits``) answer 429 with ``Retry-After``. Every answer says ``Cache-Control: no-store``
-and ``Referrer-Policy: no-referrer`` (the token must not leak through a shared cache or a
-link), and the page may load nothing from elsewhere (Content-Security-Policy).
+No login: the token is the key. Abuse limits per address and per token
+(``sync.citizen.limits``) answer 429 with ``Retry-After``; every answer carries
+``sync.citizen.page.PAGE_HEADERS`` (no caching, no referrer, nothing loaded from elsewhere).
 """
 
 from __future__ import annotations
@@ -25,47 +24,16 @@ from starlette.routing import Route
 
 from kiosk.hub.citizen import RatingRefused
 from kiosk.hub.events import format_event
-from sync.citizen.page import page_lang, render_code_page, render_ticket_page
+from sync.citizen.limits import CitizenLimits
+from sync.citizen.page import PAGE_HEADERS, page_lang, render_code_page, render_ticket_page, wants_json
 from sync.citizen.rating import MAX_BODY_BYTES, RatingInputError
 from sync.citizen.texts import WORDS, refusal_message
 from sync.citizen.tokens import normalise_code, valid_token_shape
-from sync.limits import TokenBuckets
 
 if TYPE_CHECKING:
     from kiosk.hub.core import HubCore
 
-__all__ = ["PAGE_HEADERS", "citizen_routes"]
-
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-                               "connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-                               "frame-ancestors 'none'",
-}
-
-
-class _Limits:
-    """How often one address or one token may knock (per hour unless said)."""
-
-    def __init__(self):
-        self.views_per_address = TokenBuckets(rate=2.0, burst=120)  # 120 a minute: a family's phones
-        self.views_per_token = TokenBuckets(rate=1.0, burst=60)
-        self.codes_per_address = TokenBuckets(rate=10 / 600, burst=10)  # short-code tries: 10 per 10 min
-        self.ratings_per_address = TokenBuckets(rate=20 / 3600, burst=10)
-        self.ratings_per_token = TokenBuckets(rate=5 / 3600, burst=5)
-
-    @staticmethod
-    def check(*pairs: tuple[TokenBuckets, str]) -> float:
-        return max(bucket.take(key) for bucket, key in pairs)
-
-
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
+__all__ = ["citizen_routes"]
 
 def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
@@ -74,7 +42,7 @@ def _address(request: Request) -> str:
 def citizen_routes(hub: HubCore) -> list[Route]:
     citizen = hub.citizen
     config = hub.config
-    limits = _Limits()
+    limits = CitizenLimits()
 
     def lang_of(request: Request) -> str:
         return page_lang(request.query_params.get("lang"), request.headers.get("accept-language"),
@@ -84,7 +52,7 @@ def citizen_routes(hub: HubCore) -> list[Route]:
         headers = dict(PAGE_HEADERS)
         if retry_after:
             headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
-        if _wants_json(request):
+        if wants_json(request.headers.get("accept", "")):
             return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
         lang = lang_of(request)
         words = WORDS[lang]
@@ -111,7 +79,7 @@ def citizen_routes(hub: HubCore) -> list[Route]:
         lang = lang_of(request)
         if typed is None:
             return HTMLResponse(render_code_page(lang=lang, code_url="/t"), headers=PAGE_HEADERS)
-        wait = limits.check((limits.codes_per_address, _address(request)))
+        wait = limits.code(_address(request))
         if wait:
             return refused(request, 429, "too_many", "too many short codes tried from this address", wait)
         code = normalise_code(typed)
@@ -124,19 +92,19 @@ def citizen_routes(hub: HubCore) -> list[Route]:
 
     async def ticket_page(request: Request) -> Response:
         token = request.path_params["token"]
-        wait = limits.check((limits.views_per_address, _address(request)), (limits.views_per_token, token))
+        wait = limits.view(_address(request), token)
         if wait:
             return refused(request, 429, "too_many", "too many requests for this page; wait a moment", wait)
         view = await run_in_threadpool(citizen.view, token, served_at(request)) if valid_token_shape(token) else None
         if view is None:
             return refused(request, 404, "not_found", "no ticket has this address")
-        if _wants_json(request):
+        if wants_json(request.headers.get("accept", "")):
             return JSONResponse(view, headers=PAGE_HEADERS)
         return page(request, view)
 
     async def ticket_events(request: Request) -> Response:
         token = request.path_params["token"]
-        wait = limits.check((limits.views_per_address, _address(request)), (limits.views_per_token, token))
+        wait = limits.view(_address(request), token)
         if wait:
             return refused(request, 429, "too_many", "too many requests for this page; wait a moment", wait)
         if not valid_token_shape(token) or citizen.find(token) is None:
@@ -173,7 +141,7 @@ def citizen_routes(hub: HubCore) -> list[Route]:
 
     async def rate(request: Request) -> Response:
         token = request.path_params["token"]
-        wait = limits.check((limits.ratings_per_address, _address(request)), (limits.ratings_per_token, token))
+        wait = limits.rating(_address(request), token)
         if wait:
             return refused(request, 429, "too_many", "too many ratings sent; try again later", wait)
         body = b""
@@ -188,11 +156,11 @@ def citizen_routes(hub: HubCore) -> list[Route]:
         except RatingInputError as exc:
             return refused(request, 400, exc.code, str(exc))
         except RatingRefused as exc:
-            if exc.status == 404 or _wants_json(request):
+            if exc.status == 404 or wants_json(request.headers.get("accept", "")):
                 return refused(request, exc.status, exc.code, str(exc))
             view = await run_in_threadpool(citizen.view, token, served_at(request))
             return page(request, view, refusal_message(exc.code, lang_of(request)), "error", exc.status)
-        if _wants_json(request):
+        if wants_json(request.headers.get("accept", "")):
             return JSONResponse({"rated": True, "channel": "phone"}, status_code=201, headers=PAGE_HEADERS)
         view = await run_in_threadpool(citizen.view, token, served_at(request))
         return page(request, view, WORDS[lang_of(request)]["thanks"], "ok", 201)

@@ -19,9 +19,26 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sync.citizen.texts import WORDS
 
-__all__ = ["page_lang", "render_code_page", "render_ticket_page"]
+__all__ = ["PAGE_HEADERS", "page_lang", "render_code_page", "render_ticket_page", "wants_json"]
 
 _PAGE_DIR = Path(__file__).resolve().parent / "page"
+
+# Sent with every answer about a ticket: the token must not leak through a shared cache or a
+# Referer header, search engines keep out, and the page may load nothing from elsewhere.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+                               "connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+                               "frame-ancestors 'none'",
+}
+
+
+def wants_json(accept: str) -> bool:
+    """JSON for ``Accept: application/json`` (the page's script, apps); HTML for a browser."""
+    return "application/json" in accept and "text/html" not in accept
 
 
 @lru_cache(maxsize=1)

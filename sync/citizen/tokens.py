@@ -13,6 +13,8 @@ Why this shape:
 * Neither is stored in clear outside the hub: ticket records carry ``token_hash`` and
   ``code_hash`` (SHA-256, hex), and the central server finds a ticket by the hash of what
   it is given, the way it already keeps device tokens. The centre never needs the key.
+  So that a code typed at the centre can still lead to the page, records also carry
+  ``token_seal``: the token's bytes XOR a hash of the code, readable only with the code.
 
 The key is 32 random bytes in ``<data_dir>/queue/citizen-page.key`` (mode 0600), made at
 the hub's first start (``OfficeKey.load_or_create``). Losing it only ends the pages of
@@ -29,8 +31,8 @@ import re
 import secrets
 from pathlib import Path
 
-__all__ = ["CODE_CHARS", "TOKEN_CHARS", "OfficeKey", "format_code", "normalise_code", "secret_hash",
-           "valid_token_shape"]
+__all__ = ["CODE_CHARS", "TOKEN_CHARS", "OfficeKey", "format_code", "normalise_code", "page_fields", "secret_hash",
+           "unseal_token", "valid_token_shape"]
 
 TOKEN_CHARS = 24  # 120 bits of base32
 CODE_CHARS = 10  # 50 bits of Crockford base32
@@ -109,3 +111,26 @@ def valid_token_shape(token: str) -> bool:
 def secret_hash(value: str) -> str:
     """SHA-256 (hex) of a token or code, as ticket records carry it and the centre stores it."""
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _code_pad(code: str) -> bytes:
+    return hashlib.sha256(b"token-seal\0" + code.encode()).digest()[:15]
+
+
+def page_fields(token: str, code: str) -> dict[str, str]:
+    """What a ticket record carries about its page: ``token_hash``, ``code_hash`` and
+    ``token_seal`` (the token readable with the code only; 30 hex digits)."""
+    raw = base64.b32decode(token.upper())
+    seal = bytes(a ^ b for a, b in zip(raw, _code_pad(code), strict=True)).hex()
+    return {"token_hash": secret_hash(token), "code_hash": secret_hash(code), "token_seal": seal}
+
+
+def unseal_token(seal: str, code: str) -> str | None:
+    """The token sealed in a ticket record, given its short code; None if the seal is bad."""
+    try:
+        raw = bytes.fromhex(seal)
+    except ValueError:
+        return None
+    if len(raw) != 15:
+        return None
+    return base64.b32encode(bytes(a ^ b for a, b in zip(raw, _code_pad(code), strict=True))).decode().lower()

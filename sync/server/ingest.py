@@ -21,6 +21,11 @@ Ticket snapshots are stored the same way in ``ticket_records``; each newly accep
 then upserts ``tickets``, where a row only moves to a *higher* version, so snapshots may
 arrive in any order and the ticket ends in its latest state.
 
+One rating per ticket (tablet or phone): a rating with a score and a ticket claims the
+ticket in ``rated_tickets`` (insert-or-ignore on office + ticket, in the batch's transaction,
+so two uploads racing each other cannot both claim it). A later rating of a claimed ticket
+is ``rejected`` with ``ticket_already_rated``; the device keeps it in its quarantine.
+
 The caller owns the transaction (one per batch), so a batch is stored entirely or not at all.
 """
 
@@ -38,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sync.records import RecordError, validate
-from sync.server.models import Counter, Office, Quarantine, Rating, Service, Ticket, TicketRecord
+from sync.server.models import Counter, Office, Quarantine, RatedTicket, Rating, Service, Ticket, TicketRecord
 
 __all__ = ["OfficeFacts", "Outcome", "content_hash", "ingest_records", "load_office_facts"]
 
@@ -125,7 +130,8 @@ def _rating_row(rec: dict, digest: str, office: OfficeFacts, device_id: str, rec
         "ticket_number": rec["ticket_number"], "service_id": rec["service_id"], "score": rec["score"],
         "scale": rec["scale"], "satisfied": rec["satisfied"],
         "reasons": json.dumps(rec["reasons"], ensure_ascii=False), "comment": rec["comment"],
-        "misuse": rec["misuse"], "lang": rec["lang"], "received_at": received, "content_hash": digest,
+        "misuse": rec["misuse"], "lang": rec["lang"], "channel": rec.get("channel", "tablet"),
+        "received_at": received, "content_hash": digest,
     }
 
 
@@ -144,6 +150,7 @@ def _ticket_rows(rec: dict, digest: str, office: OfficeFacts, device_id: str, re
         "wait_s": (called - issued).total_seconds() if called else None,
         "service_s": (finished - served).total_seconds() if finished and served else None,
         "local_date": local_date, "local_hour": local_hour, "received_at": received,
+        "token_hash": rec.get("token_hash"), "code_hash": rec.get("code_hash"), "token_seal": rec.get("token_seal"),
     }
     return record_row, ticket_row
 
@@ -191,6 +198,10 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     insert = _insert(conn)
     inserted: set[str] = set()
     rating_rows = sorted((v[3] for v in fresh.values() if v[2] == "rating"), key=lambda r: r["id"])
+    refused = _claim_tickets(conn, office, rating_rows, received)
+    for refused_id, reason in refused.items():
+        results[fresh.pop(refused_id)[0]].update(status=REJECTED, error=reason)
+    rating_rows = [r for r in rating_rows if r["id"] in fresh]
     ticket_items = sorted((v[3] for v in fresh.values() if v[2] == "ticket"), key=lambda r: r[0]["id"])
     if rating_rows:
         inserted.update(_insert_new(conn, Rating.__table__, rating_rows))
@@ -217,7 +228,9 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
             results[index].update(status=REJECTED, error=CONFLICT_REASON)
             quarantine.append(_quarantine_row(rid, office, device_id, received, raw))
     for index, rid, digest, raw in repeats:
-        if digest == fresh[rid][1]:
+        if rid in refused:
+            results[index].update(status=REJECTED, error=refused[rid])
+        elif digest == fresh[rid][1]:
             results[index]["status"] = DUPLICATE
         else:
             results[index].update(status=REJECTED, error=CONFLICT_REASON)
@@ -225,6 +238,41 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     if quarantine:
         conn.execute(Quarantine.__table__.insert(), quarantine)
     return Outcome(results)
+
+
+def _claim_tickets(conn: Connection, office: OfficeFacts, rows: list[dict], received: datetime) -> dict[str, str]:
+    """Claim each rated ticket for its rating; returns {rating id: reason} for the ratings
+    refused because their ticket already has another rating."""
+    claims = [r for r in rows if r["ticket_id"] is not None and r["score"] is not None]
+    if not claims:
+        return {}
+    tickets = sorted({r["ticket_id"] for r in claims})
+    holders: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(tickets), 500):
+        chunk = tickets[start:start + 500]
+        holders.update((t, (rid, ch)) for t, rid, ch in conn.execute(
+            select(RatedTicket.ticket_id, RatedTicket.rating_id, RatedTicket.channel)
+            .where(RatedTicket.office_id == office.id, RatedTicket.ticket_id.in_(chunk))))
+    new = []
+    for row in sorted(claims, key=lambda r: (r["created_at"], r["id"])):  # the earlier answer wins in a batch
+        if row["ticket_id"] not in holders:
+            holders[row["ticket_id"]] = (row["id"], row["channel"])
+            new.append({"office_id": office.id, "ticket_id": row["ticket_id"], "rating_id": row["id"],
+                        "channel": row["channel"], "rated_at": received})
+    taken: set[str] = set()
+    if new:
+        stmt = (_insert(conn)(RatedTicket).on_conflict_do_nothing(index_elements=["office_id", "ticket_id"])
+                .returning(RatedTicket.ticket_id))
+        taken = set(conn.execute(stmt, new).scalars())
+    refused = {}
+    for row in claims:
+        holder_id, channel = holders[row["ticket_id"]]
+        mine = holder_id == row["id"] and (row["ticket_id"] in taken or not any(
+            n["ticket_id"] == row["ticket_id"] for n in new))
+        if not mine:
+            refused[row["id"]] = (f"ticket_already_rated: ticket {row['ticket_number'] or row['ticket_id']} "
+                                  f"already has a rating (from the {channel}); one rating per ticket")
+    return refused
 
 
 def _insert_new(conn: Connection, table, rows: list[dict]) -> set[str]:

@@ -37,6 +37,7 @@ __all__ = [
     "ExportAudit",
     "Office",
     "Quarantine",
+    "RatedTicket",
     "Rating",
     "Service",
     "Session",
@@ -197,6 +198,7 @@ class Rating(Base):
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     misuse: Mapped[bool] = mapped_column(Boolean, default=False)
     lang: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(8), default="tablet", server_default="tablet")  # tablet | phone
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
 
@@ -233,8 +235,28 @@ class Ticket(Base):
     local_date: Mapped[date] = mapped_column(Date)  # of issued_at, office time zone
     local_hour: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The ticket's page on the citizen's phone (sync/citizen/tokens.py): SHA-256 of its token
+    # and short code, and the token sealed with the code; null for tickets from older hubs.
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    token_seal: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
     __table_args__ = (Index("ix_tickets_office_date", "office_id", "local_date"),)
+
+
+class RatedTicket(Base):
+    """The one rating a ticket may have (tablet or phone): the first answer stored claims the
+    ticket, a later one for the same ticket is refused at ingest. Ratings that record "not
+    rated" (no score) claim nothing, so a citizen who left before the tablet asked can still
+    rate from the phone."""
+
+    __tablename__ = "rated_tickets"
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rating_id: Mapped[str] = mapped_column(String(36))
+    channel: Mapped[str] = mapped_column(String(8))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TicketRecord(Base):

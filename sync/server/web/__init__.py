@@ -5,7 +5,8 @@
   uses (who is signed in, login rate limit, session cookie);
 * ``exports`` — the ratings export API (CSV/XLSX streams);
 * ``reports`` — the monthly report (HTML page or XLSX);
-* ``dashboard`` — the dashboard's HTML pages and forms; ``pages`` renders them.
+* ``dashboard`` — the dashboard's HTML pages and forms; ``pages`` renders them;
+* ``citizen`` — the ticket's page on the citizen's phone (``/t/…``) and its phone rating.
 
 Rule: routers read requests and write responses and nothing else — what to compute, store
 or check lives in the services one level up (``sync/server/*.py``), which never import this
@@ -14,8 +15,8 @@ package. ``ROUTERS`` is the order ``create_app`` includes them in.
 
 from __future__ import annotations
 
-from sync.server.web import auth, dashboard, devices, exports, reports
+from sync.server.web import auth, citizen, dashboard, devices, exports, reports
 
 __all__ = ["ROUTERS"]
 
-ROUTERS = (devices.router, auth.router, exports.router, reports.router, dashboard.router)
+ROUTERS = (devices.router, citizen.router, auth.router, exports.router, reports.router, dashboard.router)
