@@ -352,3 +352,17 @@ def test_a_change_the_disk_refuses_is_undone_and_reported(engine, outbox):
     assert [t.id for t in engine.waiting()] == [kept.id]  # memory matches the disk again
     assert engine.issue("ho-tich").number == 1002  # and the queue works on
     assert len(outbox) == 2
+
+
+def test_a_waiting_tickets_place_follows_the_calling_rule(engine, clock):
+    first = engine.issue("ho-tich")
+    clock.advance(seconds=1)
+    second = engine.issue("ho-tich")
+    clock.advance(seconds=1)
+    engine.issue("chung-thuc")  # another service: not ahead
+    urgent = engine.issue("ho-tich", priority=True)  # priority first (hub.priority_every = 0)
+    assert [engine.place(t.id)[0] for t in (first, second, urgent)] == [1, 2, 0]
+    assert engine.place(second.id)[1] > 0
+    engine.login(1, "nguyen-van-an", PINS["nguyen-van-an"])
+    engine.call_next(1)  # the priority ticket
+    assert engine.place(first.id)[0] == 0 and engine.place(urgent.id) == (0, 0.0)

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from kiosk.hub import OfficeHub
-from tests.hub.conftest import PINS, auth
-from tests.hub.sse import EventReader
+from tests.kiosk.conftest import PINS, auth
+from tests.kiosk.hub.sse import EventReader
 
 JSON = {"Accept": "application/json"}
 
