@@ -27,7 +27,7 @@ from sync import records
 from sync.citizen.rating import PhoneRating
 from sync.citizen.tokens import secret_hash, unseal_token
 from sync.citizen.view import TicketFacts, rating_refusal
-from sync.config import Label, Level, Reason
+from sync.config.schema import STANDARD_LEVELS, Label, Level, Reason
 from sync.server.ingest import ACCEPTED, DUPLICATE, ingest_records, load_office_facts
 from sync.server.models import Clerk, Counter, Device, Office, RatedTicket, Service, Ticket
 
@@ -60,8 +60,6 @@ def office_page(conn: Connection, office_id: str) -> OfficePage | None:
     cfg = json.loads(office.config_json or "{}")
     levels = [Level(Label(lv["label"]["vi"], lv["label"]["en"]), lv["satisfied"]) for lv in cfg.get("levels", [])]
     if not levels:
-        from sync.config import STANDARD_LEVELS
-
         levels = STANDARD_LEVELS[3]
     reasons = [Reason(r["code"], Label(r["label"]["vi"], r["label"]["en"])) for r in cfg.get("reasons", [])]
     counters_for: dict[str, int] = {}
