@@ -30,23 +30,16 @@ from pathlib import Path
 
 from kiosk.queue import QueueEngine, QueueError
 from sync import records
+from sync.api.errors import ApiError
 from sync.citizen.rating import read_rating
 from sync.citizen.tokens import OfficeKey, format_code, page_fields
 from sync.citizen.view import TicketFacts, rating_refusal, ticket_view
 from sync.config import Config
 from sync.store import StoreWriteError, write_atomically
 
-__all__ = ["CitizenTickets", "RatedTickets", "RatingRefused"]
+__all__ = ["CitizenTickets", "RatedTickets"]
 
 log = logging.getLogger(__name__)
-
-
-class RatingRefused(Exception):
-    """The rating cannot be taken; ``status`` is the HTTP status, ``code`` the reason."""
-
-    def __init__(self, status: int, code: str, message: str):
-        self.status, self.code = status, code
-        super().__init__(message)
 
 
 class RatedTickets:
@@ -231,17 +224,17 @@ class CitizenTickets:
     # -- ratings ---------------------------------------------------------------------------
 
     def rate(self, token: str, body: bytes, content_type: str) -> dict:
-        """Store the phone's rating of the ticket; returns the record. Raises ``RatingRefused``
-        (404 unknown token, 409 already rated / not served / window closed, 503 not stored)
-        or ``RatingInputError`` (400)."""
+        """Store the phone's rating of the ticket; returns the record. Raises ``ApiError``:
+        ``not_found``, ``already_rated`` / ``not_served`` / ``rating_closed`` (409),
+        ``storage_failed`` / ``unavailable`` (503), or a ``RatingInputError`` (400)."""
         ticket = self.find(token)
         if ticket is None:
-            raise RatingRefused(404, "unknown_ticket", "no ticket has this address")
+            raise ApiError("not_found", "no ticket has this address")
         self._refuse_if_needed(ticket)
         answer = read_rating(body, content_type, levels=self.config.levels, reasons=self.config.reasons)
         outbox = self.engine.outbox
         if outbox is None:
-            raise RatingRefused(503, "no_outbox", "this hub keeps no records, so it cannot take ratings")
+            raise ApiError("unavailable", "this hub keeps no records, so it cannot take ratings")
         with self._lock:  # one rating at a time: two phones cannot both pass the check
             self._refuse_if_needed(ticket)
 
@@ -257,7 +250,7 @@ class CitizenTickets:
                 record = outbox.append_new(make)
             except Exception as exc:  # OutboxWriteError, a full disk: nothing was stored
                 log.error("phone rating of ticket %s not stored: %s", ticket["number"], exc)
-                raise RatingRefused(503, "storage_failed", "the rating could not be saved; please try again") from exc
+                raise ApiError("storage_failed", "the rating could not be saved; please try again") from exc
             try:
                 self.rated.add(ticket["id"], "phone", self._clock())
             except StoreWriteError:
@@ -268,7 +261,7 @@ class CitizenTickets:
     def _refuse_if_needed(self, ticket: dict) -> None:
         refusal = rating_refusal(self.facts(ticket), self._clock(), self.window)
         if refusal is not None:
-            raise RatingRefused(409, refusal, _REFUSALS[refusal])
+            raise ApiError(refusal, _REFUSALS[refusal])
 
     def tablet_rated(self, counter_id: int, ticket_id: str) -> bool:
         """The counter's tablet stored a rating of ``ticket_id``; False if it was rated already."""

@@ -22,11 +22,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from kiosk.hub.citizen import RatingRefused
 from kiosk.hub.events import format_event
+from sync.api.errors import ApiError, error_body
 from sync.citizen.limits import CitizenLimits
 from sync.citizen.page import PAGE_HEADERS, page_lang, render_code_page, render_ticket_page, wants_json
-from sync.citizen.rating import MAX_BODY_BYTES, RatingInputError
+from sync.citizen.rating import MAX_BODY_BYTES
 from sync.citizen.texts import WORDS, refusal_message
 from sync.citizen.tokens import normalise_code, valid_token_shape
 
@@ -48,16 +48,18 @@ def citizen_routes(hub: HubCore) -> list[Route]:
         return page_lang(request.query_params.get("lang"), request.headers.get("accept-language"),
                          config.office.language)
 
-    def refused(request: Request, status: int, code: str, message: str, retry_after: float = 0) -> Response:
+    def refused(request: Request, code: str, message: str, retry_after: float = 0) -> Response:
+        """The one error shape for the page's script, a page with the citizen's words for a browser."""
+        error = ApiError(code, message)
         headers = dict(PAGE_HEADERS)
         if retry_after:
             headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
         if wants_json(request.headers.get("accept", "")):
-            return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+            return JSONResponse(error_body(code, message), status_code=error.status, headers=headers)
         lang = lang_of(request)
         words = WORDS[lang]
-        text = words["too_many"] if status == 429 else words.get(code, message)
-        return HTMLResponse(render_code_page(lang=lang, code_url="/t", message=text), status_code=status,
+        text = words["too_many"] if code == "rate_limited" else words.get(code, message)
+        return HTMLResponse(render_code_page(lang=lang, code_url="/t", message=text), status_code=error.status,
                             headers=headers)
 
     def served_at(request: Request) -> str:
@@ -81,7 +83,7 @@ def citizen_routes(hub: HubCore) -> list[Route]:
             return HTMLResponse(render_code_page(lang=lang, code_url="/t"), headers=PAGE_HEADERS)
         wait = limits.code(_address(request))
         if wait:
-            return refused(request, 429, "too_many", "too many short codes tried from this address", wait)
+            return refused(request, "rate_limited", "too many short codes tried from this address", wait)
         code = normalise_code(typed)
         token = citizen.token_for_code(code) if code else None
         if token is None:
@@ -94,10 +96,10 @@ def citizen_routes(hub: HubCore) -> list[Route]:
         token = request.path_params["token"]
         wait = limits.view(_address(request), token)
         if wait:
-            return refused(request, 429, "too_many", "too many requests for this page; wait a moment", wait)
+            return refused(request, "rate_limited", "too many requests for this page; wait a moment", wait)
         view = await run_in_threadpool(citizen.view, token, served_at(request)) if valid_token_shape(token) else None
         if view is None:
-            return refused(request, 404, "not_found", "no ticket has this address")
+            return refused(request, "not_found", "no ticket has this address")
         if wants_json(request.headers.get("accept", "")):
             return JSONResponse(view, headers=PAGE_HEADERS)
         return page(request, view)
@@ -106,9 +108,9 @@ def citizen_routes(hub: HubCore) -> list[Route]:
         token = request.path_params["token"]
         wait = limits.view(_address(request), token)
         if wait:
-            return refused(request, 429, "too_many", "too many requests for this page; wait a moment", wait)
+            return refused(request, "rate_limited", "too many requests for this page; wait a moment", wait)
         if not valid_token_shape(token) or citizen.find(token) is None:
-            return refused(request, 404, "not_found", "no ticket has this address")
+            return refused(request, "not_found", "no ticket has this address")
         base = served_at(request)
         queue = hub.broadcaster.open()  # before the first view, so no change falls in between
 
@@ -143,21 +145,19 @@ def citizen_routes(hub: HubCore) -> list[Route]:
         token = request.path_params["token"]
         wait = limits.rating(_address(request), token)
         if wait:
-            return refused(request, 429, "too_many", "too many ratings sent; try again later", wait)
+            return refused(request, "rate_limited", "too many ratings sent; try again later", wait)
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY_BYTES:
-                return refused(request, 413, "body_too_large", f"the rating is larger than {MAX_BODY_BYTES} bytes")
+                return refused(request, "too_large", f"the rating is larger than {MAX_BODY_BYTES} bytes")
         if not valid_token_shape(token):
-            return refused(request, 404, "not_found", "no ticket has this address")
+            return refused(request, "not_found", "no ticket has this address")
         try:
             await run_in_threadpool(citizen.rate, token, body, request.headers.get("content-type", ""))
-        except RatingInputError as exc:
-            return refused(request, 400, exc.code, str(exc))
-        except RatingRefused as exc:
-            if exc.status == 404 or wants_json(request.headers.get("accept", "")):
-                return refused(request, exc.status, exc.code, str(exc))
+        except ApiError as exc:
+            if exc.status != 409 or wants_json(request.headers.get("accept", "")):
+                return refused(request, exc.code, exc.message)
             view = await run_in_threadpool(citizen.view, token, served_at(request))
             return page(request, view, refusal_message(exc.code, lang_of(request)), "error", exc.status)
         if wants_json(request.headers.get("accept", "")):

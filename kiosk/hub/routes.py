@@ -29,7 +29,7 @@ are the shape and codes every Thước Đo API answers with (``sync.api.errors``
 with nothing called), 503 when the disk refused to save (nothing changed). Bad input never
 produces a 500. ``photo_url`` and ``announcement_url`` in answers and events are paths on
 the hub (join them to the hub's address). The answer to issuing a ticket carries
-``citizen_url``, the ticket's own page (absolute; see docs/hub-api.md): its token appears in
+``citizen_url``, the ticket's own page (absolute; see docs/api.md): its token appears in
 no other answer or event of the hub.
 """
 
@@ -203,7 +203,6 @@ def build_web_app(hub: HubCore) -> Starlette:
         view = await run(engine.login, counter_id, body["clerk_id"], body["pin"])
         return JSONResponse({"counter": view})
 
-    @api
     async def rated(request: Request) -> Response:
         counter_id = counter_or_404(request)
         authorize(request, counter_id)

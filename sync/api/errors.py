@@ -59,6 +59,10 @@ CODES: dict[str, tuple[int, str]] = {
     "invalid": (409, "the queue's state does not allow the operation now"),
     "storage_failed": (503, "the hub's disk refused to save; nothing was changed"),
     "voice_unavailable": (503, "the voice call cannot be made on this hub (espeak-ng missing)"),
+    # -- the ticket's page on the citizen's phone, hub and centre (sync/citizen) --
+    "already_rated": (409, "the ticket already has a rating (one per ticket, on the tablet or a phone)"),
+    "not_served": (409, "the ticket was not served (waiting, cancelled or a no-show): it cannot be rated"),
+    "rating_closed": (409, "the ticket was finished longer ago than the rating window"),
     # -- central server: devices (sync/server/web/devices.py) --
     "invalid_batch": (422, "the batch envelope is malformed (the message lists every problem)"),
     "too_many_records": (413, "more records in one batch than the server takes"),

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from sync.api.errors import ApiError
 from sync.records import MAX_COMMENT_CHARS
 from sync.text import nfc
 
@@ -21,12 +22,8 @@ __all__ = ["PhoneRating", "RatingInputError", "read_rating"]
 MAX_BODY_BYTES = 8 * 1024
 
 
-class RatingInputError(ValueError):
+class RatingInputError(ApiError):
     """The rating sent is not one the office's scale accepts; the message names the field."""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -41,7 +38,7 @@ class PhoneRating:
 
 def _from_body(body: bytes, content_type: str) -> dict:
     if len(body) > MAX_BODY_BYTES:
-        raise RatingInputError("body_too_large", f"the rating is larger than {MAX_BODY_BYTES} bytes")
+        raise RatingInputError("too_large", f"the rating is larger than {MAX_BODY_BYTES} bytes")
     if content_type.startswith("application/x-www-form-urlencoded"):
         try:
             form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
@@ -58,7 +55,7 @@ def _from_body(body: bytes, content_type: str) -> dict:
     try:
         data = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise RatingInputError("bad_json", f"the body is not valid JSON: {exc}") from None
+        raise RatingInputError("invalid_json", f"the body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise RatingInputError("bad_body", "the body must be a JSON object")
     return data

@@ -8,7 +8,7 @@ hub's (``kiosk/hub/citizen_routes.py``), from uploaded ticket records (``sync/se
 
 There is no event stream here: the centre learns of changes only when the hub uploads, so
 the page polls (``events_url`` is null) and shows how old its information is. Errors in
-JSON have the centre's shape ``{"error": {"code", "message"}}``.
+JSON have the one shape of ``sync.api.errors``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from sync.api.errors import ApiError, error_body
 from sync.citizen.limits import CitizenLimits
 from sync.citizen.page import PAGE_HEADERS, page_lang, render_code_page, render_ticket_page, wants_json
 from sync.citizen.rating import MAX_BODY_BYTES, RatingInputError, read_rating
@@ -52,14 +53,16 @@ def _lang(request: Request, office_lang: str = "vi") -> str:
     return page_lang(request.query_params.get("lang"), request.headers.get("accept-language"), office_lang)
 
 
-def _refused(request: Request, status: int, code: str, message: str, retry_after: float = 0) -> Response:
+def _refused(request: Request, code: str, message: str, retry_after: float = 0) -> Response:
+    """The one error shape for the page's script, a page with the citizen's words for a browser."""
+    status = ApiError(code, message).status
     headers = dict(PAGE_HEADERS)
     if retry_after:
         headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
     if wants_json(request.headers.get("accept", "")):
-        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+        return JSONResponse(error_body(code, message), status_code=status, headers=headers)
     lang = _lang(request)
-    text = WORDS[lang]["too_many"] if status == 429 else WORDS[lang].get(code, message)
+    text = WORDS[lang]["too_many"] if code == "rate_limited" else WORDS[lang].get(code, message)
     return HTMLResponse(render_code_page(lang=lang, code_url="/t", message=text), status_code=status,
                         headers=headers)
 
@@ -92,7 +95,7 @@ def code_form(request: Request, code: str | None = None):
         return HTMLResponse(render_code_page(lang=lang, code_url="/t"), headers=PAGE_HEADERS)
     wait = _limits(request).code(_address(request))
     if wait:
-        return _refused(request, 429, "too_many", "too many short codes tried from this address", wait)
+        return _refused(request, "rate_limited", "too many short codes tried from this address", wait)
     normalised = normalise_code(code)
     token = None
     if normalised:
@@ -108,10 +111,10 @@ def code_form(request: Request, code: str | None = None):
 def ticket_page(request: Request, token: str):
     wait = _limits(request).view(_address(request), token)
     if wait:
-        return _refused(request, 429, "too_many", "too many requests for this page; wait a moment", wait)
+        return _refused(request, "rate_limited", "too many requests for this page; wait a moment", wait)
     loaded = _load(request, token) if valid_token_shape(token) else None
     if loaded is None:
-        return _refused(request, 404, "not_found", "no ticket has this address")
+        return _refused(request, "not_found", "no ticket has this address")
     _ticket, office, view = loaded
     if wants_json(request.headers.get("accept", "")):
         return JSONResponse(view, headers=PAGE_HEADERS)
@@ -122,14 +125,14 @@ def ticket_page(request: Request, token: str):
 async def rate(request: Request, token: str):
     wait = _limits(request).rating(_address(request), token)
     if wait:
-        return _refused(request, 429, "too_many", "too many ratings sent; try again later", wait)
+        return _refused(request, "rate_limited", "too many ratings sent; try again later", wait)
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            return _refused(request, 413, "too_large", f"the rating is larger than {MAX_BODY_BYTES} bytes")
+            return _refused(request, "too_large", f"the rating is larger than {MAX_BODY_BYTES} bytes")
     if not valid_token_shape(token):
-        return _refused(request, 404, "not_found", "no ticket has this address")
+        return _refused(request, "not_found", "no ticket has this address")
     return await run_in_threadpool(_rate, request, token, body)
 
 
@@ -139,14 +142,14 @@ def _rate(request: Request, token: str, body: bytes) -> Response:
         ticket = find_ticket(conn, token)
         office = office_page(conn, ticket.office_id) if ticket is not None else None
         if office is None:
-            return _refused(request, 404, "not_found", "no ticket has this address")
+            return _refused(request, "not_found", "no ticket has this address")
         refusal = None
         try:
             answer = read_rating(body, request.headers.get("content-type", ""), levels=office.levels,
                                  reasons=office.reasons)
         except RatingInputError as exc:
             if as_json:
-                return _refused(request, 400, exc.code, str(exc))
+                return _refused(request, exc.code, exc.message)
             refusal, answer = exc.code, None
         if answer is not None:
             refusal = store_phone_rating(conn, ticket, office, answer, datetime.now(UTC))
@@ -159,6 +162,6 @@ def _rate(request: Request, token: str, body: bytes) -> Response:
         return _page(request, office, view, WORDS[lang]["thanks"], "ok", 201)
     status = 400 if refusal not in _REFUSED else 409
     if as_json:
-        return _refused(request, status, refusal, _REFUSED[refusal])
+        return _refused(request, refusal, _REFUSED[refusal])
     return _page(request, office, view, refusal_message(refusal, lang) if refusal in _REFUSED
                  else WORDS[lang]["choose_level"], "error", status)

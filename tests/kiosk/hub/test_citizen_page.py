@@ -99,7 +99,7 @@ def test_the_token_appears_in_no_other_answer_of_the_hub(phone, clocked_hub):
 def test_a_finished_ticket_is_rated_once_from_the_phone_naming_the_clerk(phone, clocked_hub, outbox):
     url = path_of(issue(phone)["citizen_url"])
     early = phone.post(url + "/rating", json={"score": 3}, headers=JSON)
-    assert (early.status_code, early.json()["error"]) == (409, "not_served")
+    assert (early.status_code, early.json()["error"]["code"]) == (409, "not_served")
     serve(phone)
     view = phone.get(url, headers=JSON).json()
     assert view["status"] == "finished" and view["rate_url"].endswith(url + "/rating")
@@ -114,8 +114,8 @@ def test_a_finished_ticket_is_rated_once_from_the_phone_naming_the_clerk(phone, 
         "channel": "phone", "clerk_id": "nguyen-van-an", "counter_id": 1, "ticket_number": 1001, "score": 1,
         "scale": 3, "satisfied": False, "reasons": ["cho-lau"], "comment": "Chờ lâu quá", "service_id": "ho-tich"}
     again = phone.post(url + "/rating", json={"score": 3}, headers=JSON)
-    assert again.status_code == 409 and again.json()["error"] == "already_rated"
-    assert "already been rated" in again.json()["message"]
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_rated"
+    assert "already been rated" in again.json()["error"]["message"]
     assert phone.get(url, headers=JSON).json()["rate_url"] is None
 
 
@@ -130,7 +130,7 @@ def test_a_ticket_the_tablet_rated_cannot_be_rated_from_the_phone_and_the_tablet
         assert told.json() == {"ticket_id": ticket_id, "first": True}
         assert events.next("rated")[0] == {"counter_id": 1, "ticket_id": ticket_id, "channel": "tablet"}
         refused = phone.post(path_of(first["citizen_url"]) + "/rating", json={"score": 2}, headers=JSON)
-        assert (refused.status_code, refused.json()["error"]) == (409, "already_rated")
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "already_rated")
         assert phone.post("/api/v1/counters/1/rated", json={"ticket_id": ticket_id}).status_code == 401
 
         phone.post("/api/v1/counters/1/call-next", headers=auth(1)).raise_for_status()
@@ -160,7 +160,7 @@ def test_no_show_and_cancelled_tickets_cannot_be_rated_and_the_window_closes(pho
     assert phone.get(path_of(served["citizen_url"]), headers=JSON).json()["rate_url"]  # still in the window
     clock.advance(days=2, minutes=1)
     late = phone.post(path_of(served["citizen_url"]) + "/rating", json={"score": 3}, headers=JSON)
-    assert (late.status_code, late.json()["error"]) == (409, "rating_closed")
+    assert (late.status_code, late.json()["error"]["code"]) == (409, "rating_closed")
 
 
 def test_a_bad_rating_is_refused_with_the_field_named(phone):
@@ -171,7 +171,7 @@ def test_a_bad_rating_is_refused_with_the_field_named(phone):
                         ({"score": 1, "comment": "x" * 501}, "longer than 500"),
                         ({"score": 3, "clerk_id": "someone-else"}, "unknown field 'clerk_id'")]:
         response = phone.post(url + "/rating", json=body, headers=JSON)
-        assert response.status_code == 400 and words in response.json()["message"], (body, response.text)
+        assert response.status_code == 400 and words in response.json()["error"]["message"], (body, response.text)
     assert phone.post(url + "/rating", content=b"{nope", headers={**JSON, "Content-Type": "application/json"}
                       ).status_code == 400
 
