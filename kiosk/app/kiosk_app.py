@@ -32,7 +32,8 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.metrics import dp, mm
-from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
+from kivy.graphics.texture import Texture
+from kivy.properties import BooleanProperty, DictProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
@@ -40,7 +41,7 @@ from kiosk.app.detail import DetailScreen, escape
 from kiosk.app.texts import tr
 from kiosk.app.widgets import AdminCorner, TapButton
 from kiosk.catalog import Catalog, CatalogError, Procedure, active_catalog_path, load_catalog
-from kiosk.printer import PrinterError, TicketPrinter, TicketSlip
+from kiosk.printer import PrinterError, TicketPrinter, TicketSlip, qr_image
 from kiosk.printer import warm_up as printer_warm_up
 from kiosk.procedure_summary import time_limit
 from kiosk.search import SearchIndex
@@ -129,9 +130,24 @@ class TicketScreen(Screen):
     status = StringProperty("")
     failed = BooleanProperty(False)
     priority = BooleanProperty(False)
+    phone = StringProperty("")  # how to follow the ticket on a phone: scan, or the short code
+    qr = ObjectProperty(None, allownone=True)  # texture of the QR code of the ticket's page
 
     def spoken_text(self, app: KioskApp) -> str:
         return ". ".join([app.t("ticket.title"), self.number, self.service, self.ahead, self.wait, self.status])
+
+    def show_page(self, app: KioskApp, page_url: str, code: str, code_url: str) -> None:
+        """The QR code (the printer's own picture of it) and the short code of the ticket's page."""
+        if not page_url:
+            self.qr, self.phone = None, ""
+            return
+        picture = qr_image(page_url, 576)
+        texture = Texture.create(size=picture.size, colorfmt="luminance")
+        texture.blit_buffer(picture.tobytes(), colorfmt="luminance", bufferfmt="ubyte")
+        texture.flip_vertical()
+        texture.mag_filter = "nearest"
+        self.qr = texture
+        self.phone = app.t("ticket.phone", url=code_url.removeprefix("http://").removeprefix("https://"), code=code)
 
 
 class FieldsScreen(Screen):
@@ -449,13 +465,17 @@ class KioskApp(App):
         screen.wait = self.t("ticket.wait", wait=self.wait_text(ticket.estimated_wait_min))
         screen.failed = False
         screen.status = self.t("ticket.printing")
+        citizen = getattr(self.hub, "citizen", None)
+        page = (citizen.page_url(ticket.id), citizen.code(ticket.id), citizen.code_url) if citizen else ("", "", "")
+        screen.show_page(self, *page)
         self.go("ticket")
         self.priority = False
         self._schedule_home(self.ticket_home_s)
         slip = TicketSlip(office=self.office.office.name, number=ticket.number, service=screen.service,
                           issued_at=datetime.fromisoformat(ticket.issued_at), people_ahead=ticket.people_ahead,
                           wait_min=ticket.estimated_wait_min, ticket_id=ticket.id,
-                          priority=ticket.priority, lang=self.lang)
+                          priority=ticket.priority, lang=self.lang, page_url=page[0], code=page[1],
+                          code_url=page[2])
         self.print_thread = threading.Thread(target=self._print, args=(slip, self.lang), name="kiosk-print",
                                              daemon=True)
         # Start printing once the number is on the glass: rendering the raster ticket would

@@ -48,6 +48,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                             ("The printer has a problem. Please remember your number {number} "
                              "and wait to be called.")),
     "ticket.done": ("Xong", "Done"),
+    "ticket.phone": ("Theo dõi lượt trên điện thoại: quét mã QR, hoặc mở {url} và nhập mã {code}",
+                     "Follow your turn on your phone: scan the QR code, or open {url} and type {code}"),
     # lookup
     "fields.title": ("Tra cứu thủ tục hành chính", "Administrative procedures"),
     "fields.search": ("Tìm thủ tục bằng bàn phím", "Search with the keyboard"),

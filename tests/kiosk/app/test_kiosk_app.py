@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.kiosk.test_printer import decoded_qr, raster_pictures
+
 pytestmark = pytest.mark.usefixtures("xvfb")
 
 
@@ -29,10 +31,14 @@ def test_a_normal_and_a_priority_ticket_reach_the_hub_and_the_printer(kivy_drive
     first = _ticket_number(app)
     assert first == 1001
     drive.find_text("Mời bạn nhận vé")
+    ticket_id = hub.engine.waiting()[0].id
+    drive.find_text(f"nhập mã {hub.citizen.code(ticket_id)}")  # the short code of the ticket's phone page
+    assert app.manager.get_screen("ticket").qr is not None
     drive.screenshot("ticket_vi")
     job = app.printer.last_job
     # ESC @ (reset), GS v 0 raster image 72 bytes = 576 dots wide, then feed and cut
     assert job.startswith(b"\x1b@\x1dv0\x00H\x00") and job.endswith(b"\x1dV\x00")
+    assert decoded_qr(raster_pictures(job)) == [hub.citizen.page_url(ticket_id)]  # the QR leads to the page
 
     drive.tap(drive.find_text("Xong"))
     drive.tap(drive.find_text("Lấy số thứ tự"))
