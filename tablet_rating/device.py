@@ -192,6 +192,8 @@ class TabletDevice:
     def _on_record(self, record: dict) -> None:
         if self.uploader is not None:
             self.uploader.notify()
+        if self.link is not None and record.get("ticket_id") and record.get("score") is not None:
+            self.link.tell_rated(record["ticket_id"])  # so the citizen's phone page stops offering it
 
     def _start_link(self) -> None:
         if self.settings.mode != LINKED:
@@ -215,4 +217,6 @@ class TabletDevice:
             self.session.ticket_finished(data.get("ticket") or {}, data.get("clerk"))
         elif name == "counter":
             self.session.counter_snapshot(data)
+        elif name == "rated" and data.get("channel") == "phone" and isinstance(data.get("ticket_id"), str):
+            self.session.rated_elsewhere(data["ticket_id"])
 

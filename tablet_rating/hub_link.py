@@ -10,8 +10,11 @@ a web framework: it reads the hub's JSON API like any other client.
   starts every stream with a ``state`` event holding every counter, registered before that
   state is read, so no change falls between the snapshot and the stream; this counter's part
   is passed on as a ``counter`` event (clerk, paused, last finished ticket: the tablet
-  catches up after an outage). Then ``finished`` and ``counter`` events about this counter
-  are passed on; the hub's ``: ping`` comments keep the read timeout from firing.
+  catches up after an outage). Then ``finished``, ``counter`` and ``rated`` (the ticket was
+  rated, e.g. on the citizen's phone) events about this counter are passed on; the hub's
+  ``: ping`` comments keep the read timeout from firing.
+* ``POST /api/v1/counters/{id}/rated`` — after the tablet stored a rating of a ticket
+  (``tell_rated``), so the ticket's phone page stops offering one.
 
 When the hub cannot be reached the link reports offline and retries with exponential
 backoff and jitter (capped at ``max_backoff_s``), forever, until ``stop()``. A quiet stream
@@ -40,7 +43,8 @@ log = logging.getLogger(__name__)
 
 COUNTER_PATH = "/api/v1/counters/{id}"
 EVENTS_PATH = "/api/v1/events"
-_FORWARDED = ("finished", "counter", "state")
+RATED_PATH = "/api/v1/counters/{id}/rated"
+_FORWARDED = ("finished", "counter", "state", "rated")
 _MIN_STREAM_S = 1.0
 
 
@@ -176,6 +180,19 @@ class HubLink:
         finally:
             self._response = None
             response.close()
+
+    def tell_rated(self, ticket_id: str) -> None:
+        """Tell the hub (in the background, best effort) that this tablet stored a rating of
+        ``ticket_id``, so the ticket's phone page no longer offers one. When the hub cannot
+        be reached the central server still refuses a second rating of the ticket."""
+        def post() -> None:
+            url = self.base_url + RATED_PATH.format(id=self.counter_id)
+            try:
+                self._session.post(url, json={"ticket_id": ticket_id}, timeout=self.timeouts[0]).raise_for_status()
+            except requests.RequestException as exc:
+                log.info("could not tell the hub that ticket %s was rated: %s", ticket_id, exc)
+
+        threading.Thread(target=post, name="hub-rated", daemon=True).start()
 
     # -- helpers ---------------------------------------------------------------------------
 

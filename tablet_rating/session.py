@@ -236,6 +236,14 @@ class RatingSession:
         self._go(PROMPT, timeout=self.config.rating.prompt_timeout_s)
         return True
 
+    def rated_elsewhere(self, ticket_id: str) -> None:
+        """The hub says the citizen rated ``ticket_id`` on their phone: one rating per ticket,
+        so no prompt for it, and an open prompt for it closes without a record."""
+        self._remember(ticket_id)
+        self._save_rated(ticket_id)
+        if self.state in (PROMPT, REASONS) and self.ticket is not None and self.ticket.id == ticket_id:
+            self._after_rating()
+
     # -- taps from the citizen ---------------------------------------------------------------
 
     def tap_level(self, score: int) -> bool:

@@ -317,3 +317,17 @@ def test_a_new_rating_scale_from_the_server_waits_for_the_citizen_then_applies(t
     session.ticket_finished(finished(number=1002), CLERK)
     session.tap_level(5)
     assert outbox.pending()[-1]["scale"] == 5
+
+
+def test_a_ticket_rated_on_the_phone_closes_its_prompt_and_never_prompts_again(tablet_config, outbox, clock):
+    session = make_session(tablet_config(), outbox, clock)
+    ticket = finished()
+    assert session.ticket_finished(ticket, CLERK)
+    session.rated_elsewhere(ticket["id"])  # the hub: the citizen rated it on their phone
+    assert session.state == IDLE and outbox.pending() == []  # no second rating, not even "not rated"
+    assert not session.ticket_finished(ticket, CLERK)
+    again = make_session(tablet_config(), outbox, clock)  # after a restart too
+    assert not again.ticket_finished(ticket, CLERK)
+    other = finished(1002)
+    assert session.ticket_finished(other, CLERK) and session.tap_level(3)
+    assert [r["channel"] for r in outbox.pending()] == ["tablet"]
