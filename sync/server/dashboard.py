@@ -164,12 +164,13 @@ def overview(conn, filt: PageFilter, names: Names, lang: str, granularity: str |
 def breakdown(conn, filt: PageFilter, names: Names, lang: str) -> dict:
     scope = filt.scope
     many = _single_office(filt) is None
-    # one scan for all four breakdowns, rolled up here
-    fine = stats.counts_by(conn, scope, "office_id", "counter_id", "clerk_id", "service_id", "local_hour")
+    # one scan for all five breakdowns, rolled up here
+    fine = stats.counts_by(conn, scope, "office_id", "counter_id", "clerk_id", "service_id", "local_hour", "channel")
     counters = stats.rollup(fine, lambda k: (k[0], k[1]))
     clerks = {k: t for k, t in stats.rollup(fine, lambda k: (k[0], k[2])).items() if k[1] is not None}
     services = {k: t for k, t in stats.rollup(fine, lambda k: (k[0], k[3])).items() if k[1] is not None}
     hours = stats.rollup(fine, lambda k: k[4])
+    channels = stats.rollup(fine, lambda k: k[5])
 
     def label(office_id, text):
         return f"{text} · {names.office(office_id)}" if many else text
@@ -182,7 +183,11 @@ def breakdown(conn, filt: PageFilter, names: Names, lang: str) -> dict:
     clerk_rows = [{"name": names.clerk(r.key[0], r.key[1]), "clerk_id": r.key[1], "office": names.office(r.key[0]),
                    "tally": r.tally, "enough": r.enough} for r in ranked]
     hour_keys = sorted(hours)
+    channel_rows = [(tr(lang, f"channel_{c}"), channels[c]) for c in ("tablet", "phone") if c in channels]
     return {
+        "channel_rows": channel_rows,
+        "channel_chart": charts.hbar_chart([(n, tl.rate, f"n = {fmt_num(tl.rated)}") for n, tl in channel_rows],
+                                           title=tr(lang, "by_channel"), empty=tr(lang, "none")),
         "counter_rows": counter_rows,
         "counter_chart": charts.hbar_chart([(n, tl.rate, f"n = {fmt_num(tl.rated)}") for n, tl in counter_rows],
                                            title=tr(lang, "by_counter"), empty=tr(lang, "none")),

@@ -7,7 +7,8 @@ asked for.
 
 What a row holds — everything a person needs without a lookup table: rating id, local date
 and time (office time zone), office, counter, clerk id and name, service, ticket number, level
-number and words, satisfied, reason words, comment, misuse flag, device, time received.
+number and words, satisfied, reason words, comment, misuse flag, channel (tablet or phone),
+device, time received.
 
 How memory stays flat for a million rows:
 
@@ -87,11 +88,14 @@ COLUMNS = [
     ("reasons", "Lý do", "Reasons", "text", 30),
     ("comment", "Góp ý", "Comment", "text", 40),
     ("misuse", "Bấm bất thường", "Misuse", "bool", 9),
+    ("channel", "Kênh", "Channel", "text", 14),
     ("device", "Thiết bị", "Device", "text", 20),
     ("received_at", "Máy chủ nhận lúc (giờ địa phương)", "Received at (local time)", "datetime", 19),
 ]
 
 _YES_NO = {"vi": ("Có", "Không"), "en": ("yes", "no")}
+# Where the rating was given (ratings.channel): the counter tablet or the ticket's page on a phone.
+CHANNEL_WORDS = {"vi": {"tablet": "Máy tính bảng", "phone": "Điện thoại"}, "en": {"tablet": "tablet", "phone": "phone"}}
 
 
 def escape_cell(value: str) -> str:
@@ -184,7 +188,8 @@ def _statement(req: ExportRequest, office_ids: list[str] | None):
         conds.append(Rating.score == req.score)
     return (select(Rating.id, Rating.office_id, Rating.created_at, Rating.counter_id, Rating.clerk_id,
                    Rating.service_id, Rating.ticket_number, Rating.scale, Rating.score, Rating.satisfied,
-                   Rating.reasons, Rating.comment, Rating.misuse, Rating.device_id, Rating.received_at)
+                   Rating.reasons, Rating.comment, Rating.misuse, Rating.channel, Rating.device_id,
+                   Rating.received_at)
             .where(*conds).order_by(Rating.created_at, Rating.id))
 
 
@@ -221,8 +226,9 @@ def rating_rows(engine: Engine, req: ExportRequest, office_ids: list[str] | None
         reason_text: dict[tuple[str, str], str] = {}
         devices: dict[str, str] = {}
         result = conn.execution_options(yield_per=YIELD_PER).execute(_statement(req, office_ids))
+        channels = CHANNEL_WORDS[lang]
         for (rid, office_id, created_at, counter_id, clerk_id, service_id, ticket_number, scale, score,
-             satisfied, reasons, comment, misuse, device_id, received_at) in result:
+             satisfied, reasons, comment, misuse, channel, device_id, received_at) in result:
             zone = zones.get(office_id)
             if zone is None:
                 zone = zones[office_id] = (ZoneInfo(names.timezone(office_id)), names.office(office_id))
@@ -249,8 +255,8 @@ def rating_rows(engine: Engine, req: ExportRequest, office_ids: list[str] | None
                 device = devices[device_id] = names.device(device_id)
             local = created_at.astimezone(zone[0])
             yield (rid, local.date(), local.time().replace(microsecond=0, tzinfo=None), zone[1], *place,
-                   ticket_number, score, words, satisfied, why, comment or "", bool(misuse), device,
-                   received_at.astimezone(zone[0]).replace(tzinfo=None, microsecond=0))
+                   ticket_number, score, words, satisfied, why, comment or "", bool(misuse),
+                   channels.get(channel, channel), device, received_at.astimezone(zone[0]).replace(tzinfo=None, microsecond=0))
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -288,12 +294,12 @@ def csv_chunks(rows: Iterator[tuple], lang: str = "vi", counter: list | None = N
 
     lines: list[str] = []
     for (rid, day, clock, office, counter_name, clerk_id, clerk, service, ticket, score, level, satisfied, reasons,
-         comment, misuse, device, received) in rows:
+         comment, misuse, channel, device, received) in rows:
         lines.append(",".join((
             rid, day.isoformat(), clock.isoformat(), text(office), text(counter_name), text(clerk_id), text(clerk),
             text(service), "" if ticket is None else str(ticket), "" if score is None else str(score), text(level),
             "" if satisfied is None else (yes if satisfied else no), text(reasons),
-            _csv_field(comment) if comment else "", yes if misuse else no, text(device),
+            _csv_field(comment) if comment else "", yes if misuse else no, text(channel), text(device),
             "" if received is None else received.isoformat(sep=" "))))
         if len(lines) == chunk_rows:
             if counter is not None:
@@ -383,6 +389,8 @@ def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | N
         _sql_text(f"COALESCE({reasons}, '')"),
         _sql_text("COALESCE(r.comment, '')"),
         f"CASE WHEN r.misuse THEN '{yes}' ELSE '{no}' END",
+        _sql_text("CASE r.channel " + " ".join(f"WHEN '{code}' THEN '{word}'"
+                                               for code, word in CHANNEL_WORDS[lang].items()) + " ELSE r.channel END"),
         _sql_text(f"COALESCE({w} ->> ('d|' || r.device_id), r.device_id)"),
         f"to_char(r.received_at AT TIME ZONE {zone}, 'YYYY-MM-DD HH24:MI:SS')",
     ]

@@ -119,7 +119,8 @@ def _ratings(rng: random.Random, office_id: str, scale: int, device_id: str, cou
             office_id=office_id, device_id="tablet-local", seq=i + 1, counter_id=counter, score=score, scale=scale,
             satisfied=satisfied, lang="vi", clerk_id=clerk, ticket_id=str(uuid.uuid4()),
             ticket_number=1000 + i if rng.random() > 0.1 else None, service_id=service, reasons=reasons,
-            comment=comment, misuse=misuse, created_at=moment.isoformat()))
+            comment=comment, misuse=misuse, created_at=moment.isoformat(),
+            channel="phone" if score is not None and i % 7 == 3 else "tablet"))  # some rated on the phone
     return out
 
 

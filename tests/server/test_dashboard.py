@@ -82,6 +82,11 @@ def test_breakdowns_by_counter_clerk_service_and_hour_add_up_to_the_database(das
     row = re.search(r"<td>Quầy 4</td><td class=\"num\">([\d,]+%)</td><td class=\"num\">(\d+)</td>", page)
     assert row.groups() == (_pct(sum(r.satisfied for r in counter4), len(counter4)), str(len(counter4)))
     assert "Lê Hoàng Cường" in page and "13:00–13:59" in page
+    channels = page[page.index('id="by-channel"'):]
+    for channel, words in (("tablet", "Máy tính bảng tại quầy"), ("phone", "Điện thoại của công dân")):
+        group = [r for r in stored if r.channel == channel]
+        row = re.search(rf"<td>{words}</td><td class=\"num\">([\d,]+%)</td><td class=\"num\">(\d+)</td>", channels)
+        assert group and row.groups() == (_pct(sum(r.satisfied for r in group), len(group)), str(len(group)))
 
 
 def test_clerks_are_ranked_by_wilson_lower_bound_and_small_samples_are_flagged(dash):

@@ -51,7 +51,8 @@ def _expected_text_row(r: Rating, devices: dict) -> list[str]:
             f"Quầy {r.counter_id}", r.clerk_id or "", clerk_name, SERVICES.get(r.service_id, ""),
             "" if r.ticket_number is None else str(r.ticket_number), "" if r.score is None else str(r.score), level,
             {True: "Có", False: "Không", None: ""}[r.satisfied], reasons, escape_cell(r.comment or ""),
-            "Có" if r.misuse else "Không", devices[r.device_id],
+            "Có" if r.misuse else "Không", {"tablet": "Máy tính bảng", "phone": "Điện thoại"}[r.channel],
+            devices[r.device_id],
             r.received_at.astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S")]
 
 
@@ -113,7 +114,8 @@ def test_an_xlsx_export_is_typed_with_a_frozen_header_and_matches_the_database(d
             assert row[10] == STANDARD_LEVELS[5][5 - r.score].label.vi
         assert row[11] == r.satisfied  # boolean cell (empty when not rated)
         assert row[14] is bool(r.misuse)
-        assert row[16] == r.received_at.astimezone(ZONE).replace(tzinfo=None, microsecond=0)
+        assert row[15] in ("Máy tính bảng", "Điện thoại")
+        assert row[17] == r.received_at.astimezone(ZONE).replace(tzinfo=None, microsecond=0)
 
 
 def test_filters_narrow_the_export_to_exactly_the_matching_ratings(dash):
@@ -185,7 +187,7 @@ def test_every_export_is_audited_with_who_what_and_how_many_rows(dash, tmp_path,
 def test_the_csv_writer_streams_in_chunks_instead_of_building_the_file(dash):
     counter = [0]
     rows = ((f"id-{i}", date(2025, 6, 1), time(9, 0), "Đơn vị", "Quầy 1", "", "", "", i, 3, "Rất hài lòng", True, "",
-             "", False, "tablet", None) for i in range(10_000))
+             "", False, "Máy tính bảng", "tablet", None) for i in range(10_000))
     chunks = csv_chunks(rows, "vi", counter, chunk_rows=1000)
     first = next(chunks)
     assert first.startswith(b"\xef\xbb\xbf") and counter[0] == 0  # header out before any row is read
