@@ -62,7 +62,7 @@ def _score_options(dash, username: str, office_id: str) -> list[str]:  # noqa: F
     page = dash.client.get(f"/dashboard/exports?from={FROM}&to={TO}&office_id={office_id}",
                            headers=dash.token(username))
     assert page.status_code == 200, page.text
-    select = re.search(r'<select name="score" id="export-score">(.*?)</select>', page.text, re.S).group(1)
+    select = re.search(r'<select name="score" id="export-score">(.*?)</select>', page.text, re.DOTALL).group(1)
     return re.findall(r"<option value=\"(\d+)\">([^<]*)</option>", select)
 
 
