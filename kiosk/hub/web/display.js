@@ -82,7 +82,7 @@
       box.className = "latest idle";
       $("latest-number").textContent = "—";
       $("latest-counter").textContent = "";
-      $("latest-service").textContent = Hub.t("no_call");
+      $("latest-service").textContent = Hub.t(state.recent_calls.length ? "next_call" : "no_call");
     } else {
       $("latest-number").textContent = call.ticket.number;
       $("latest-counter").textContent = Hub.label(call.counter_name);
@@ -213,14 +213,14 @@
     }
     document.body.dataset.queued = String(audioQueue.length);
     const next = audioQueue[0];
-    if (!next) { playing = false; $("sound").hidden = true; return; }
+    if (!next) { playing = false; showSoundButton(false); return; }
     playing = true;
     const player = $("player");
     player.src = next.url;
-    player.play().then(() => { $("sound").hidden = true; }).catch((err) => {
+    player.play().then(() => showSoundButton(false)).catch((err) => {
       if (err && err.name === "NotAllowedError") {
         playing = false; // the browser wants a tap before it plays sound
-        $("sound").hidden = false;
+        showSoundButton(true);
       } else {
         finished();
       }
@@ -236,7 +236,13 @@
 
   $("player").addEventListener("ended", finished);
   $("player").addEventListener("error", finished);
-  $("sound").addEventListener("click", () => { $("sound").hidden = true; playNext(); });
+  $("sound").addEventListener("click", () => { showSoundButton(false); playNext(); });
+
+  function showSoundButton(visible) {
+    if ($("sound").hidden === !visible) return;
+    $("sound").hidden = !visible;
+    if (state) { fit($("recent")); fit($("waiting")); } // the banner takes room from the panels
+  }
 
   // --- connection ----------------------------------------------------------------------
   function setOnline(online) {

@@ -55,6 +55,7 @@ def test_the_display_shows_the_last_five_calls_and_clears_the_current_one_when_i
     engine.finish(1)  # 1007 was called to counter 1: it is done
     wait(driver, lambda d: d.find_element(By.ID, "latest-number").text == "—")
     assert "idle" in driver.find_element(By.ID, "latest").get_attribute("class")
+    assert driver.find_element(By.ID, "latest-service").text == "Chờ gọi số tiếp theo"
     assert driver.find_elements(By.CSS_SELECTOR, '#recent li[data-ticket="1007"]')  # still listed for latecomers
     assert not driver.find_elements(By.CSS_SELECTOR, '.tile.hot')
     engine.no_show(2)  # 1006 at counter 2: the current call was 1007, nothing else changes
