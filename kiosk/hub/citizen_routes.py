@@ -45,8 +45,7 @@ def citizen_routes(hub: HubCore) -> list[Route]:
     limits = CitizenLimits()
 
     def lang_of(request: Request) -> str:
-        return page_lang(request.query_params.get("lang"), request.headers.get("accept-language"),
-                         config.office.language)
+        return page_lang(request.query_params.get("lang"), config.office.language)
 
     def refused(request: Request, code: str, message: str, retry_after: float = 0) -> Response:
         """The one error shape for the page's script, a page with the citizen's words for a browser."""

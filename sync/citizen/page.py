@@ -47,15 +47,11 @@ def _env() -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
-def page_lang(query_lang: str | None, accept_language: str | None, office_lang: str) -> str:
-    """``?lang=`` first, then the browser's first language, then the office's."""
+def page_lang(query_lang: str | None, office_lang: str) -> str:
+    """``?lang=`` (the switch), else the office's language. Not the browser's: many citizens'
+    phones are set to English while they read Vietnamese first."""
     if query_lang in ("vi", "en"):
         return query_lang
-    first = (accept_language or "").split(",")[0].strip().lower()
-    if first.startswith("vi"):
-        return "vi"
-    if first.startswith("en"):
-        return "en"
     return office_lang if office_lang in ("vi", "en") else "vi"
 
 

@@ -17,9 +17,11 @@
     return text;
   }
   function counterName(v) { return v.counter ? v.counter.name[lang] : ""; }
-  function clock(iso) {
+  function two(n) { return ("0" + n).slice(-2); }
+  function clock(iso) { var d = new Date(iso); return two(d.getHours()) + ":" + two(d.getMinutes()); }
+  function dayAndClock(iso) {
     var d = new Date(iso);
-    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+    return clock(iso) + " " + two(d.getDate()) + "/" + two(d.getMonth() + 1) + "/" + d.getFullYear();
   }
   function age(iso) {
     var s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
@@ -54,7 +56,7 @@
     $("reasons-prompt").textContent = t("reasons");
     $("comment-prompt").textContent = t("comment");
     $("send").textContent = t("send");
-    $("rate-until").textContent = view.rate_until ? t("rate_until", {time: new Date(view.rate_until).toLocaleString()}) : "";
+    $("rate-until").textContent = view.rate_until ? t("rate_until", {time: dayAndClock(view.rate_until)}) : "";
     $("alerts").textContent = t("alert_on");
     form.querySelector('[name="lang"]').value = lang;
     showReasons();
@@ -95,8 +97,10 @@
 
   // -- live updates ----------------------------------------------------------------------
   function update(next) {
+    if (next.status !== view.status) { say(""); }  // a new step: the last alert has been read
     view = next;
     $("alerts").hidden = view.status !== "waiting" || !(window.Notification || navigator.vibrate);
+    if (view.status !== "waiting") { $("alerts-note").hidden = true; }
     document.documentElement.classList.remove("offline");
     render();
     checkAlerts();

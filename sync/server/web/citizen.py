@@ -50,7 +50,7 @@ def _address(request: Request) -> str:
 
 
 def _lang(request: Request, office_lang: str = "vi") -> str:
-    return page_lang(request.query_params.get("lang"), request.headers.get("accept-language"), office_lang)
+    return page_lang(request.query_params.get("lang"), office_lang)
 
 
 def _refused(request: Request, code: str, message: str, retry_after: float = 0) -> Response:
