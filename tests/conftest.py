@@ -55,14 +55,14 @@ def _free_display() -> int:
 
 @pytest.fixture(scope="session")
 def xvfb():
-    """A virtual X screen (1280x800, 24-bit) for Kivy; yields the DISPLAY string."""
+    """A virtual X screen (1920x1080, 24-bit: room for the largest screen checked) for Kivy; yields the DISPLAY string."""
     if os.environ.get("DISPLAY"):
         yield os.environ["DISPLAY"]
         return
     if not shutil.which("Xvfb"):
         pytest.fail("Xvfb is missing: run `make test` (it installs it) or apt-get install xvfb")
     number = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     display = f":{number}"
     for _ in range(100):

@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from kivy.base import EventLoop, stopTouchApp
+from kivy.base import EventLoop
 from kivy.tests.common import UnitTestTouch
 
 
@@ -29,7 +29,7 @@ class KivyDriver:
         self.screenshot_dir = screenshot_dir
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> "KivyDriver":
+    def start(self) -> KivyDriver:
         EventLoop.ensure_window()
         self.window = EventLoop.window
         self.app._run_prepare()
@@ -44,9 +44,12 @@ class KivyDriver:
             return
         self._stopped = True
         app = self.app
-        app.dispatch("on_stop")
         for child in list(self.window.children):
             self.window.remove_widget(child)
+        # Pending redraws run now, while their kv rules still reach this app; after on_stop, kv's
+        # ``app`` would cache this app again (the next app's widgets would then follow it).
+        self.step(2)
+        app.dispatch("on_stop")
         from kivy.app import App
 
         App._running_app = None
