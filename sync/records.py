@@ -16,6 +16,9 @@ Kinds (DESIGN.md §4):
     rate's denominator). ``misuse`` marks rapid repeated presses kept for audit but excluded
     from rates. ``channel`` says where it was given: ``tablet`` (the counter tablet, the
     default when absent) or ``phone`` (the ticket's page on the citizen's phone).
+    ``contact_phone`` (optional) is a number the citizen left to be called back, with
+    ``contact_consent`` the consent sentence they agreed to (Nghị định 13/2023/NĐ-CP); the
+    server keeps it apart from the rating, for the follow-up case only, never in exports.
 ``ticket``
     A versioned snapshot of one queue ticket (``ticket_id``, ``version``). Each snapshot has
     its own record ``id``; the server keeps the highest ``version`` per ``ticket_id``, so
@@ -29,6 +32,7 @@ Pure Python on purpose: the counter tablet imports it on Android.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -42,6 +46,7 @@ __all__ = [
     "KINDS",
     "TICKET_STATUSES",
     "MAX_COMMENT_CHARS",
+    "PHONE_PATTERN",
     "RecordError",
     "validate",
     "new_rating",
@@ -54,6 +59,8 @@ KINDS = ("rating", "ticket")
 TICKET_STATUSES = ("waiting", "called", "serving", "finished", "no_show", "transferred", "cancelled")
 CHANNELS = ("tablet", "phone")
 MAX_COMMENT_CHARS = 500
+# A Vietnamese phone number as dialled at home: 0 then 9 digits (mobile) or 10 (landline).
+PHONE_PATTERN = re.compile(r"^0[0-9]{9,10}$")
 MAX_REASONS = 20
 MAX_ID_CHARS = 64
 MAX_INT = 2**31 - 1  # every counter fits a 32-bit database column
@@ -182,6 +189,12 @@ def _hex(digits: int):
     return check
 
 
+def _phone(value: Any) -> str:
+    if not isinstance(value, str) or not PHONE_PATTERN.match(value):
+        raise _Bad(f"expected a phone number of 10 or 11 digits starting with 0, found {value!r}")
+    return value
+
+
 def _nullable(check):
     def wrapped(value: Any):
         return None if value is None else check(value)
@@ -214,6 +227,8 @@ _KIND_FIELDS: dict[str, dict[str, tuple[bool, Any]]] = {
         "misuse": (False, _bool),
         "lang": (True, _lang),
         "channel": (False, _channel),
+        "contact_phone": (False, _nullable(_phone)),
+        "contact_consent": (False, _nullable(_text(MAX_COMMENT_CHARS))),
     },
     "ticket": {
         "ticket_id": (True, _uuid),
@@ -240,7 +255,7 @@ _DEFAULTS = {"reasons": list, "misuse": lambda: False, "transfers": lambda: 0, "
 # Fields added after records were first stored: left out of the cleaned record when absent
 # (readers use ``rec.get(name, default)``), so a record made before they existed hashes the
 # same at the server when it is sent again, instead of looking like a conflicting record.
-_LATER_FIELDS = {"channel", "token_hash", "code_hash", "token_seal"}
+_LATER_FIELDS = {"channel", "token_hash", "code_hash", "token_seal", "contact_phone", "contact_consent"}
 
 
 def validate(record: Any) -> dict:
@@ -289,8 +304,11 @@ def _cross_checks(rec: dict) -> list[str]:
             problems.append(f"score: {rec['score']} is above the scale of {rec['scale']} levels")
         if (rec["score"] is None) != (rec["satisfied"] is None):
             problems.append("satisfied: must be null exactly when score is null (not rated)")
-        if rec["score"] is None and (rec["reasons"] or rec["comment"]):
-            problems.append("reasons: an unrated prompt cannot carry reasons or a comment")
+        if rec["score"] is None and (rec["reasons"] or rec["comment"] or rec.get("contact_phone")):
+            problems.append("reasons: an unrated prompt cannot carry reasons, a comment or a contact")
+        if (rec.get("contact_phone") is None) != (rec.get("contact_consent") is None):
+            problems.append("contact_consent: a contact number needs the consent sentence the citizen "
+                            "agreed to, and only then")
     return problems
 
 
@@ -310,13 +328,16 @@ def new_rating(*, office_id: str, device_id: str, seq: int, counter_id: int, sco
                ticket_id: str | None = None, ticket_number: int | None = None,
                service_id: str | None = None, reasons: list[str] | tuple = (),
                comment: str | None = None, misuse: bool = False,
-               created_at: str | None = None, channel: str = "tablet") -> dict:
-    """Build and validate a ``rating`` record with a fresh id."""
+               created_at: str | None = None, channel: str = "tablet", contact_phone: str | None = None,
+               contact_consent: str | None = None) -> dict:
+    """Build and validate a ``rating`` record with a fresh id (contact fields only when given)."""
     record = _base("rating", office_id, device_id, seq, created_at)
     record.update(counter_id=counter_id, clerk_id=clerk_id, ticket_id=ticket_id,
                   ticket_number=ticket_number, service_id=service_id, score=score, scale=scale,
                   satisfied=satisfied, reasons=list(reasons), comment=comment or None,
                   misuse=misuse, lang=lang, channel=channel)
+    if contact_phone is not None or contact_consent is not None:
+        record.update(contact_phone=contact_phone, contact_consent=contact_consent)
     return validate(record)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from sync.config.alerts import check_alerts
 from sync.config.building import Problems
 from sync.config.schema import Config
 from sync.icons import ICONS
@@ -162,3 +163,18 @@ def check_rules(cfg: Config, problems: Problems) -> None:
     if cfg.sync.ca_bundle and not cfg.path(cfg.sync.ca_bundle).is_file():
         problems.add("sync.ca_bundle", f"file not found: {cfg.path(cfg.sync.ca_bundle)}",
                      f"không tìm thấy tệp: {cfg.path(cfg.sync.ca_bundle)}")
+    _check_notifications(cfg, problems)
+    check_alerts(cfg.alerts, "alerts", problems)
+
+
+def _check_notifications(cfg: Config, problems: Problems) -> None:
+    server = cfg.server
+    if server.smtp_url and not re.match(r"^smtps?://[^/\s]+", server.smtp_url):
+        problems.add("server.smtp_url", f"expected smtp://host:587 or smtps://host:465, found {server.smtp_url!r}",
+                     f"cần địa chỉ dạng smtp://máy:587 hoặc smtps://máy:465, nhưng gặp {server.smtp_url!r}")
+    if server.webhook_url and not re.match(r"^https?://[^/\s]+", server.webhook_url):
+        problems.add("server.webhook_url", f"expected an http(s):// address, found {server.webhook_url!r}",
+                     f"cần một địa chỉ bắt đầu bằng https:// (hoặc http://), nhưng gặp {server.webhook_url!r}")
+    if server.webhook_url and len(server.webhook_secret) < 16:
+        problems.add("server.webhook_secret", "the webhook needs a secret of 16+ characters to sign with",
+                     "webhook cần một khóa bí mật dài ít nhất 16 ký tự để ký")

@@ -12,14 +12,15 @@ Pure Python: the counter tablet runs this on Android.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["OFFICIAL_REASONS", "STANDARD_LEVELS", "Clerk", "Config", "Counter", "Hub", "Kiosk", "Label", "Level",
-           "NumberBlock", "Office", "Printer", "Rating", "Reason", "Server", "Service", "Sync", "Tablet",
-           "describe_keys", "setting"]
+__all__ = ["OFFICIAL_REASONS", "STANDARD_LEVELS", "Alerts", "Clerk", "Config", "Counter", "Hub", "Kiosk", "Label",
+           "Level", "NumberBlock", "Office", "Printer", "Rating", "Reason", "Server", "Service", "Sync", "Tablet",
+           "describe_keys", "parse_working_hours", "setting"]
 
 
 def setting(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclasses.MISSING):
@@ -216,6 +217,78 @@ class Server:
         default="")
     host: str = setting("Address the central server listens on.", default="127.0.0.1")
     port: int = setting("Port of the central server.", default=8800)
+    public_url: str = setting("Address admins open the dashboard at, used for links in alert emails and webhooks "
+                              "(e.g. https://motcua.example.gov.vn).", default="")
+    smtp_url: str = setting("Mail server for alerts and digests: smtp://user:password@host:587 (STARTTLS), "
+                            "smtps://…:465 (TLS), or smtp://host:25?starttls=no; empty = no email (use ${ENV_VAR}).",
+                            default="")
+    mail_from: str = setting("Sender address of alert emails.", default="thuocdo@localhost")
+    webhook_url: str = setting("Alerts are also POSTed here as JSON (bridges to chat apps); empty = none.", default="")
+    webhook_secret: str = setting("Secret for the webhook's HMAC-SHA256 signature header (use ${ENV_VAR}).",
+                                  default="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alerts:
+    """Alerts and follow-up cases on the central server (issue: close the loop on an unhappy citizen)."""
+
+    rules: list[Literal["burst", "severe", "trend", "silent"]] = setting(
+        "Alert rules that are on: 'burst' (many unhappy answers in a short window), 'severe' (a lowest-level "
+        "rating about the clerk's attitude or with a comment), 'trend' (a clerk's 30-day satisfaction under "
+        "the target), 'silent' (a tablet that recorded nothing on a day its counter served tickets).",
+        factory=lambda: ["burst", "severe", "trend", "silent"])
+    burst_window_min: int = setting("burst: length of the sliding window, minutes (ratings' recorded times).",
+                                  default=15)
+    burst_min_answers: int = setting("burst: at least this many rated answers in the window.", default=4)
+    burst_unsatisfied_share: float = setting("burst: at least this share of them unsatisfied (0.5 = 50 %).",
+                                           default=0.5)
+    severe_reasons: list[str] = setting("severe: reason codes about the clerk's attitude.",
+                                      factory=lambda: ["thai-do", "nhung-nhieu"])
+    trend_days: int = setting("trend: days of ratings a clerk's satisfaction is judged on.", default=30)
+    trend_target: float = setting("trend: the office's target satisfaction (Wilson lower bound below it alerts).",
+                                default=0.8)
+    silent_min_tickets: int = setting("silent: finished tickets a counter must have served that day.", default=5)
+    late_after_min: int = setting("An alert whose last rating arrived this many minutes after it was recorded "
+                                "is marked late.", default=15)
+    working_hours: str = setting("Working hours for due times, e.g. '07:30-11:30,13:30-17:00'.",
+                               default="07:30-11:30,13:30-17:00")
+    working_days: list[int] = setting("Working days, ISO numbers (1 = Monday … 7 = Sunday).",
+                                    factory=lambda: [1, 2, 3, 4, 5])
+    due_working_hours: float = setting("A case is due this many working hours after it opens; overdue cases "
+                                     "escalate to the province admins.", default=8.0)
+    digest_hour: int = setting("Local hour (0–23) the daily digest is mailed to each office manager.", default=17)
+    contact_retention_days: int = setting("Days after its case closes that a citizen's contact number is erased.",
+                                        default=90)
+    letter_template: str = setting("Apology letter body template (text file, relative to the central server's "
+                                   "config file); empty = the built-in 'Thư xin lỗi'.", default="")
+    letter_authority: str = setting("Letter header: the superior body above the office name (e.g. 'UBND TP. HỒ CHÍ "
+                                  "MINH'); empty = none.", default="")
+    letter_place: str = setting("Letter date line: the place name in '…, ngày … tháng … năm …' (empty: the province).",
+                              default="")
+    letter_signer_title: str = setting("Letter signature block: the signer's title.", default="TRƯỞNG BỘ PHẬN MỘT CỬA")
+    letter_signer_name: str = setting("Letter signature block: the signer's name (empty: left to write by hand).",
+                                    default="")
+
+    def periods(self) -> list[tuple[int, int]]:
+        """``working_hours`` as (start, end) minutes after midnight, in order; ValueError if unreadable."""
+        return parse_working_hours(self.working_hours)
+
+
+def parse_working_hours(text: str) -> list[tuple[int, int]]:
+    """``'07:30-11:30,13:30-17:00'`` → ``[(450, 690), (810, 1020)]``; ValueError naming the bad part."""
+    periods = []
+    for part in (p.strip() for p in text.split(",")):
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", part)
+        if not match:
+            raise ValueError(f"expected periods like '07:30-11:30,13:30-17:00', found {part!r}")
+        h1, m1, h2, m2 = (int(x) for x in match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if not (m1 < 60 and m2 < 60 and 0 <= start < end <= 24 * 60):
+            raise ValueError(f"{part!r}: the start must be a time before the end, within one day")
+        if periods and start < periods[-1][1]:
+            raise ValueError(f"{part!r} overlaps or comes before the period before it")
+        periods.append((start, end))
+    return periods
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,6 +305,7 @@ class Config:
     tablet: Tablet = setting("Counter tablet defaults.", factory=Tablet)
     sync: Sync = setting("Uploading records to the central server.", factory=Sync)
     server: Server = setting("The central server (province).", factory=Server)
+    alerts: Alerts = setting("Alerts, follow-up cases and apology letters (central server).", factory=Alerts)
     data_dir: str = setting("Folder for local data (outbox, queue, database), relative to this file.", default="data")
     source: str = field(default="", metadata={"internal": True})
 

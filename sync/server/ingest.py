@@ -17,6 +17,10 @@ stick), so both follow exactly the same rules:
    missed our earlier reply. If not, the device reused an id for different content: the
    record is ``rejected`` as a conflict and kept in ``quarantine`` for an admin.
 
+Newly stored ratings then go through the alert rules in the same transaction — one call,
+``sync.server.alerts.detect.on_ratings_stored`` — which also keeps a contact number a citizen
+left with consent apart from the rating (``rating_contacts``, never exported).
+
 Ticket snapshots are stored the same way in ``ticket_records``; each newly accepted snapshot
 then upserts ``tickets``, where a row only moves to a *higher* version, so snapshots may
 arrive in any order and the ticket ends in its latest state.
@@ -43,6 +47,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sync.records import RecordError, validate
+from sync.server.alerts.detect import on_ratings_stored
 from sync.server.models import Counter, Office, Quarantine, RatedTicket, Rating, Service, Ticket, TicketRecord
 
 __all__ = ["OfficeFacts", "Outcome", "content_hash", "ingest_records", "load_office_facts"]
@@ -173,6 +178,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     # First occurrence of each id in this batch -> (index in results, hash, kind, row(s), raw record)
     fresh: dict[str, tuple] = {}
     repeats: list[tuple[int, str, str, object]] = []  # (index, id, hash, raw) for in-batch repeats
+    contacts: dict[str, tuple[str, str]] = {}  # rating id -> (phone, consent) when the citizen left one
     for raw in records:
         index = len(results)
         try:
@@ -191,6 +197,8 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
             continue
         if rec["kind"] == "rating":
             rows = _rating_row(rec, digest, office, device_id, received)
+            if rec.get("contact_phone"):
+                contacts[rec["id"]] = (rec["contact_phone"], rec["contact_consent"])
         else:
             rows = _ticket_rows(rec, digest, office, device_id, received)
         fresh[rec["id"]] = (index, digest, rec["kind"], rows, raw)
@@ -204,7 +212,10 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     rating_rows = [r for r in rating_rows if r["id"] in fresh]
     ticket_items = sorted((v[3] for v in fresh.values() if v[2] == "ticket"), key=lambda r: r[0]["id"])
     if rating_rows:
-        inserted.update(_insert_new(conn, Rating.__table__, rating_rows))
+        new_ratings = _insert_new(conn, Rating.__table__, rating_rows)
+        inserted.update(new_ratings)
+        on_ratings_stored(conn, office.id, office.timezone, [r for r in rating_rows if r["id"] in new_ratings],
+                          {rid: c for rid, c in contacts.items() if rid in new_ratings}, received)
     if ticket_items:
         new_ids = _insert_new(conn, TicketRecord.__table__, [rec_row for rec_row, _ in ticket_items])
         inserted.update(new_ids)
@@ -308,7 +319,14 @@ def _json_insert_sql(table) -> str:
 
 def _quarantine_row(rid: str, office: OfficeFacts, device_id: str, received: datetime, raw) -> dict:
     return {"record_id": rid, "office_id": office.id, "device_id": device_id, "received_at": received,
-            "reason": CONFLICT_REASON, "payload": json.dumps(raw, ensure_ascii=False, sort_keys=True)}
+            "reason": CONFLICT_REASON, "payload": json.dumps(_without_contact(raw), ensure_ascii=False, sort_keys=True)}
+
+
+def _without_contact(raw):
+    """A quarantined record keeps no citizen's phone number (it would outlive its erasure)."""
+    if isinstance(raw, dict) and raw.get("contact_phone"):
+        return {**raw, "contact_phone": "(withheld)"}
+    return raw
 
 
 def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:

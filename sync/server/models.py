@@ -21,26 +21,47 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "DEVICE_KINDS",
     "ROLES",
     "Admin",
+    "Alert",
+    "AlertRating",
     "ApiToken",
     "Base",
+    "CaseEvent",
     "Clerk",
     "Counter",
     "Device",
     "EnrollmentCode",
     "ExportAudit",
+    "Letter",
+    "Notification",
     "Office",
+    "OfficeAlertSettings",
     "Quarantine",
     "RatedTicket",
     "Rating",
+    "RatingContact",
     "Service",
     "Session",
+    "Sweep",
     "Ticket",
     "TicketRecord",
     "UTCDateTime",
@@ -302,6 +323,7 @@ class Admin(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     office_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("offices.id"), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)  # alerts, digests, escalations
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -341,3 +363,153 @@ class ExportAudit(Base):
     kind: Mapped[str] = mapped_column(String(32))
     filters: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     rows: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- alerts and follow-up cases (sync/server/alerts/) ------------------------------------------
+
+
+class Alert(Base):
+    """An alert raised by a rule, and the follow-up case it opens (one row is both).
+
+    ``dedup_key`` makes "one alert per condition" a database guarantee, race-free across server
+    processes: unique per (office, rule, key). A burst alert holds key ``open`` while it is open
+    (so an office has at most one open burst) and takes ``closed-<id>`` when it closes; a
+    severe alert's key is its rating id; a trend alert's ``clerk:<id>`` while open; a silent
+    device's ``<counter>:<local date>``.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    office_id: Mapped[str] = mapped_column(String(64), ForeignKey("offices.id"))
+    rule: Mapped[str] = mapped_column(String(16))
+    dedup_key: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16))  # open, acknowledged, resolved, dismissed
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)  # server time the alert was raised
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)  # recorded time of the first rating (or day) involved
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)   # … and of the last
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    counter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    clerk_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    summary: Mapped[str] = mapped_column(Text)  # one Vietnamese sentence: what happened
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: counters, clerks, figures
+    assigned_admin_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("admins.id"), nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)  # what was done / why dismissed
+
+    __table_args__ = (
+        Index("uq_alerts_office_rule_key", "office_id", "rule", "dedup_key", unique=True),
+        Index("ix_alerts_status_opened", "status", "opened_at"),
+        Index("ix_alerts_office_opened", "office_id", "opened_at"),
+    )
+
+
+class AlertRating(Base):
+    """Which ratings an alert is about (the burst's window, the severe rating)."""
+
+    __tablename__ = "alert_ratings"
+
+    alert_id: Mapped[int] = mapped_column(Integer, ForeignKey("alerts.id"), primary_key=True)
+    rating_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_alert_ratings_rating", "rating_id", "rule"),)
+
+
+class CaseEvent(Base):
+    """The case's audit trail and notes: who did what, when (``action`` note carries the text)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(Integer, ForeignKey("alerts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))  # username, or "system"
+    action: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class RatingContact(Base):
+    """A phone number a citizen left on the tablet with consent, for the case only.
+
+    Kept apart from ``ratings`` so no export, report or dashboard query can ever read it;
+    shown only on a case page to the assigned manager and province admins (every view is a
+    ``contact_viewed`` case event) and erased ``contact_retention_days`` after the case closes.
+    """
+
+    __tablename__ = "rating_contacts"
+
+    rating_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # null once erased
+    consent: Mapped[str] = mapped_column(Text)  # the consent sentence the citizen agreed to
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Notification(Base):
+    """A message to deliver (email, webhook), written in the transaction that caused it.
+
+    The delivery worker sends due rows and marks them sent; a crash between commit and send
+    leaves the row due, so it is sent after restart (at least once, never lost). A channel
+    the server has no setting for (no ``server.smtp_url``) is marked sent with the reason.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("alerts.id"), nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email, webhook
+    target: Mapped[str] = mapped_column(String(300), default="")  # email address; "" = the configured webhook
+    event: Mapped[str] = mapped_column(String(32))  # opened, escalated, digest
+    body: Mapped[str] = mapped_column(Text, default="")  # digest text (alert messages are rendered when sent)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_notifications_due", "sent_at", "next_attempt_at"),)
+
+
+class Letter(Base):
+    """An apology letter ("Thư xin lỗi") generated from a case: the PDF and DOCX as made."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(Integer, ForeignKey("alerts.id"), index=True)
+    office_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(200))
+    matter: Mapped[str] = mapped_column(Text)
+    actions: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    docx: Mapped[bytes] = mapped_column(LargeBinary)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OfficeAlertSettings(Base):
+    """Alert settings a province admin changed on the dashboard; they override config.yaml's."""
+
+    __tablename__ = "office_alert_settings"
+
+    office_id: Mapped[str] = mapped_column(String(64), ForeignKey("offices.id"), primary_key=True)
+    settings: Mapped[str] = mapped_column(Text)  # JSON, the keys of config.yaml's `alerts:`
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class Sweep(Base):
+    """When a periodic job last ran for an office (daily digest, silent-device check), so that
+    several server processes run it once."""
+
+    __tablename__ = "sweeps"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_day: Mapped[date] = mapped_column(Date)

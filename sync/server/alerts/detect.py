@@ -1,0 +1,221 @@
+"""Running the alert rules where the facts arrive: at ingest, and for silent devices each day.
+
+``on_ratings_stored`` is THE call ingest makes after inserting a batch's new ratings, inside
+the batch's transaction — so an alert exists the moment the upload that completes its
+condition is committed, and a batch that rolls back raises nothing. Windows are judged on the
+ratings' recorded times, so a tablet that was offline all morning still opens the alert when
+its backlog arrives; such an alert is marked ``late``.
+
+``check_silent_day`` judges one office's local day for silent tablets; the sweep calls it for
+recent days once they are over (it is idempotent: one alert per counter and day).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, cast, false, func, insert, select
+from sqlalchemy.engine import Connection
+
+from sync.config import Alerts
+from sync.server.alerts import cases
+from sync.server.alerts.rules import RatingFact, burst_windows, is_late, is_severe, silent_counters, trend_breached
+from sync.server.alerts.settings import office_settings
+from sync.server.models import Alert, AlertRating, Clerk, Device, Rating, RatingContact, Ticket
+
+__all__ = ["check_silent_day", "on_ratings_stored"]
+
+_CLUSTER_GAP = timedelta(hours=2)  # new ratings further apart than this are judged in separate ranges
+# Ratings read around one range of new ones: far more than any office records in a window
+# (~2,000 a day at the busiest), a bound on the cost if a device's clock sends everything at once.
+MAX_NEIGHBOURS = 2000
+
+
+def _fact(row) -> RatingFact:
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    reasons = get("reasons")
+    if isinstance(reasons, str):
+        reasons = json.loads(reasons or "[]")
+    return RatingFact(get("id"), get("created_at"), get("counter_id"), get("clerk_id"), get("score"),
+                      get("satisfied"), bool(get("misuse")), tuple(reasons or ()), get("comment"))
+
+
+def on_ratings_stored(conn: Connection, office_id: str, timezone: str, rows: list[dict],
+                      contacts: dict[str, tuple[str, str]], received: datetime) -> list[int]:
+    """Keep the contacts of newly stored ratings and raise the alerts they complete.
+
+    ``rows`` are the rating rows ingest just inserted (as dicts); ``contacts`` maps a rating id
+    to (phone, consent sentence). Returns the ids of the alerts opened.
+    """
+    if contacts:
+        conn.execute(insert(RatingContact), [{"rating_id": rid, "office_id": office_id, "phone": phone,
+                                              "consent": consent, "received_at": received}
+                                             for rid, (phone, consent) in sorted(contacts.items())])
+    if not rows:
+        return []
+    settings, _ = office_settings(conn, office_id)
+    facts = [_fact(r) for r in rows]
+    late_after = timedelta(minutes=settings.late_after_min)
+    names = _clerk_names(conn, office_id)
+    opened: list[int] = []
+    if "severe" in settings.rules:
+        for f in facts:
+            if is_severe(f, settings.severe_reasons):
+                opened.append(cases.open_alert(conn, cases.NewAlert(
+                    office_id, "severe", f.id, f.created_at, f.created_at, _severe_summary(f, names),
+                    {"counters": [f.counter_id], "clerks": [f.clerk_id] if f.clerk_id else [],
+                     "reasons": list(f.reasons), "comment": f.comment},
+                    late=is_late(f.created_at, received, late_after), counter_id=f.counter_id,
+                    clerk_id=f.clerk_id, rating_ids=(f.id,)), settings, received))
+    if "burst" in settings.rules:
+        opened.extend(_burst(conn, office_id, facts, settings, names, received))
+    if "trend" in settings.rules:
+        opened.extend(_trend(conn, office_id, ZoneInfo(timezone), facts, settings, names, received))
+    return [a for a in opened if a is not None]
+
+
+def _clerk_names(conn: Connection, office_id: str) -> dict[str, str]:
+    return dict(conn.execute(select(Clerk.id, Clerk.name).where(Clerk.office_id == office_id)).all())
+
+
+def _who(counters, clerks, names) -> str:
+    parts = []
+    if counters:
+        parts.append("quầy " + ", ".join(str(c) for c in sorted(counters)))
+    if clerks:
+        parts.append("cán bộ " + ", ".join(names.get(c, c) for c in sorted(clerks)))
+    return "; ".join(parts)
+
+
+def _severe_summary(f: RatingFact, names: dict) -> str:
+    why = "có góp ý" if f.comment else "về thái độ cán bộ"
+    return f"Đánh giá mức thấp nhất {why} ({_who([f.counter_id], [f.clerk_id] if f.clerk_id else [], names)})"
+
+
+def _clusters(times: list[datetime]) -> list[tuple[datetime, datetime]]:
+    times = sorted(times)
+    ranges = [[times[0], times[0]]]
+    for t in times[1:]:
+        if t - ranges[-1][1] > _CLUSTER_GAP:
+            ranges.append([t, t])
+        else:
+            ranges[-1][1] = t
+    return [(a, b) for a, b in ranges]
+
+
+def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: Alerts, names: dict,
+           received: datetime) -> list[int | None]:
+    window = timedelta(minutes=settings.burst_window_min)
+    new_ids = {f.id for f in facts if f.counts}
+    if not new_ids:
+        return []
+    closed_bursts = (select(AlertRating.rating_id).join(Alert, Alert.id == AlertRating.alert_id)
+                     .where(Alert.office_id == office_id, Alert.rule == "burst", Alert.dedup_key != "open"))
+    qualifying: list[list[RatingFact]] = []
+    for first, last in _clusters([f.created_at for f in facts if f.counts]):
+        stored = conn.execute(
+            select(Rating.id, Rating.created_at, Rating.counter_id, Rating.clerk_id, Rating.score,
+                   Rating.satisfied, Rating.misuse, Rating.reasons, Rating.comment)
+            .where(Rating.office_id == office_id, Rating.created_at > first - window,
+                   Rating.created_at < last + window, Rating.misuse == false(), Rating.score.is_not(None),
+                   Rating.id.not_in(closed_bursts)).order_by(Rating.created_at).limit(MAX_NEIGHBOURS)).all()
+        qualifying.extend(burst_windows([_fact(r._mapping) for r in stored], new_ids, window,
+                                        settings.burst_min_answers, settings.burst_unsatisfied_share))
+    if not qualifying:
+        return []
+    members = {f.id: f for w in qualifying for f in w}
+    unhappy = [f for f in members.values() if not f.satisfied]
+    open_id = conn.scalar(select(Alert.id).where(Alert.office_id == office_id, Alert.rule == "burst",
+                                                 Alert.dedup_key == "open"))
+    last_new = max(f.created_at for f in members.values() if f.id in new_ids)
+    if open_id is not None:
+        cases.attach_ratings(conn, open_id, "burst", {f.id for f in unhappy}, last_new)
+        return []
+    window_facts = qualifying[0]
+    counters = sorted({f.counter_id for f in unhappy})
+    clerks = sorted({f.clerk_id for f in unhappy if f.clerk_id})
+    bad = sum(1 for f in window_facts if not f.satisfied)
+    summary = (f"{bad} trên {len(window_facts)} đánh giá không hài lòng trong {settings.burst_window_min} phút"
+               f" ({_who(counters, clerks, names)})")
+    details = {"counters": counters, "clerks": clerks, "answers": len(window_facts), "unsatisfied": bad,
+               "window_min": settings.burst_window_min}
+    new = cases.NewAlert(office_id, "burst", "open", window_facts[0].created_at, window_facts[-1].created_at,
+                         summary, details, late=is_late(last_new, received, timedelta(minutes=settings.late_after_min)),
+                         counter_id=counters[0] if len(counters) == 1 else None,
+                         clerk_id=clerks[0] if len(clerks) == 1 else None,
+                         rating_ids=tuple(f.id for f in unhappy))
+    return [cases.open_alert(conn, new, settings, received)]
+
+
+def _trend(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingFact], settings: Alerts,
+           names: dict, received: datetime) -> list[int | None]:
+    opened = []
+    today = received.astimezone(zone).date()
+    start = today - timedelta(days=settings.trend_days - 1)
+    quiet_since = received - timedelta(days=settings.trend_days)
+    for clerk in sorted({f.clerk_id for f in facts if f.counts and f.clerk_id}):
+        recently_closed = conn.scalar(select(Alert.id).where(
+            Alert.office_id == office_id, Alert.rule == "trend", Alert.clerk_id == clerk,
+            Alert.closed_at > quiet_since).limit(1))
+        if recently_closed is not None:
+            continue  # a closed trend case covers the same period: no new one until it has passed
+        rated, satisfied = conn.execute(
+            select(func.count(), func.coalesce(func.sum(cast(Rating.satisfied, Integer)), 0))
+            .where(Rating.office_id == office_id, Rating.clerk_id == clerk, Rating.local_date >= start,
+                   Rating.local_date <= today, Rating.misuse == false(), Rating.score.is_not(None))).one()
+        if not trend_breached(int(satisfied), int(rated), settings.trend_target):
+            continue
+        latest = max(f.created_at for f in facts if f.clerk_id == clerk)
+        share = f"{satisfied * 100 / rated:.0f}".replace(".", ",")
+        summary = (f"Cán bộ {names.get(clerk, clerk)}: {share}% hài lòng trong {settings.trend_days} ngày "
+                   f"({satisfied}/{rated}), dưới mục tiêu {settings.trend_target * 100:.0f}%")
+        first = datetime.combine(start, time(0), zone).astimezone(UTC)
+        opened.append(cases.open_alert(conn, cases.NewAlert(
+            office_id, "trend", f"clerk:{clerk}", first, latest, summary,
+            {"clerks": [clerk], "rated": int(rated), "satisfied": int(satisfied), "days": settings.trend_days,
+             "target": settings.trend_target}, clerk_id=clerk), settings, received))
+    return opened
+
+
+def check_silent_day(conn: Connection, office_id: str, timezone: str, day: date, settings: Alerts,
+                     now: datetime | None = None) -> list[int]:
+    """Open a silent-device alert for each counter that finished ``silent_min_tickets`` tickets on
+    ``day`` while no rating at all was recorded there. Judged only once the day is over and the
+    counter's tablet has uploaded since (pending 0) — or a full day later, so a tablet that is
+    merely offline is not called silent before its backlog could arrive."""
+    now = now or datetime.now(UTC)
+    if "silent" not in settings.rules:
+        return []
+    zone = ZoneInfo(timezone)
+    day_end = datetime.combine(day + timedelta(days=1), time(0), zone)
+    if now < day_end:
+        return []
+    finished = dict(conn.execute(
+        select(Ticket.counter_id, func.count()).where(Ticket.office_id == office_id, Ticket.local_date == day,
+                                                      Ticket.status == "finished", Ticket.counter_id.is_not(None))
+        .group_by(Ticket.counter_id)).all())
+    recorded = set(conn.scalars(select(Rating.counter_id).where(Rating.office_id == office_id,
+                                                                Rating.local_date == day).distinct()))
+    opened = []
+    for counter in silent_counters(finished, recorded, settings.silent_min_tickets):
+        tablet = conn.execute(
+            select(Device.id, Device.name, Device.last_seen_at, Device.pending)
+            .where(Device.id == select(Rating.device_id).where(Rating.office_id == office_id,
+                                                               Rating.counter_id == counter)
+                   .order_by(Rating.created_at.desc()).limit(1).scalar_subquery())).first()
+        caught_up = tablet is not None and tablet.last_seen_at and tablet.last_seen_at >= day_end \
+            and not tablet.pending
+        if not caught_up and now < day_end + timedelta(days=1):
+            continue
+        name = tablet.name if tablet else "máy tính bảng"
+        summary = (f"Quầy {counter}: {name} không ghi nhận đánh giá nào ngày {day:%d/%m/%Y} "
+                   f"dù quầy đã phục vụ {finished[counter]} lượt")
+        start = datetime.combine(day, time(0), zone).astimezone(UTC)
+        opened.append(cases.open_alert(conn, cases.NewAlert(
+            office_id, "silent", f"{counter}:{day.isoformat()}", start, day_end.astimezone(UTC), summary,
+            {"counters": [counter], "tickets": finished[counter], "device_id": tablet.id if tablet else None,
+             "day": day.isoformat()}, late=now >= day_end + timedelta(days=2), counter_id=counter),
+            settings, now))
+    return [a for a in opened if a is not None]

@@ -1,0 +1,157 @@
+"""The alert rules as pure functions: what counts, which window qualifies, when a case is due.
+
+No database here: ``detect`` loads the facts and calls these, so every edge case (window
+edges, ties, misuse, late uploads, due times across lunch and weekends) is a plain unit test.
+
+What counts: a *rated answer* is a rating with a score that is not flagged as misuse (rapid
+repeated presses are kept for audit but never count, the same rule as the satisfaction rate).
+
+Burst — "within any 15-minute window an office gets ≥ 4 rated answers of which ≥ 50 % are
+unsatisfied". A window is half-open, ``[start, start + window)``, on the ratings' *recorded*
+times (``created_at``), so ratings 14 min 59.999 s apart share a window and ratings exactly
+15 min apart do not. Any window is allowed, not only ones starting on a rating: the candidate
+memberships are the runs of consecutive ratings (sorted by time) that some window holds
+exactly, which ``burst_windows`` enumerates. Only windows holding at least one *new* rating are
+considered, so ratings judged before never raise an alert again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sync.server.stats import MIN_N_DEFAULT, wilson_lower_bound
+
+__all__ = [
+    "RULES",
+    "RULE_NAMES",
+    "RatingFact",
+    "burst_windows",
+    "counts",
+    "due_time",
+    "is_late",
+    "is_severe",
+    "silent_counters",
+    "trend_breached",
+]
+
+
+RULES = ("burst", "severe", "trend", "silent")
+RULE_NAMES = {  # rule -> (Vietnamese, English), as managers read them
+    "burst": ("Nhiều đánh giá không hài lòng", "Burst of unhappy ratings"),
+    "severe": ("Đánh giá rất không hài lòng", "Severe rating"),
+    "trend": ("Mức hài lòng của cán bộ giảm", "Clerk satisfaction below target"),
+    "silent": ("Máy đánh giá không ghi nhận", "Silent rating tablet"),
+}
+
+
+@dataclass(frozen=True)
+class RatingFact:
+    """What the rules need to know about one stored rating."""
+
+    id: str
+    created_at: datetime  # recorded time (device clock), timezone-aware
+    counter_id: int
+    clerk_id: str | None
+    score: int | None
+    satisfied: bool | None
+    misuse: bool = False
+    reasons: tuple[str, ...] = ()
+    comment: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """A rated answer: has a score and is not a misuse-flagged press."""
+        return self.score is not None and not self.misuse
+
+
+def counts(facts: Iterable[RatingFact]) -> list[RatingFact]:
+    return [f for f in facts if f.counts]
+
+
+def burst_windows(facts: Sequence[RatingFact], new_ids: set[str], window: timedelta, min_answers: int,
+                  unsatisfied_share: float) -> list[list[RatingFact]]:
+    """For each start, the smallest qualifying window holding a new rating (time order).
+
+    ``facts`` are the office's stored ratings around the new ones (any order; uncounted ones
+    are ignored here). A run ``i..j`` of time-sorted ratings is exactly some window's content
+    when a start ``s`` exists with ``t[i-1] < s <= t[i]`` and ``t[j] < s + window <= t[j+1]``.
+    Counts run along ``j``, so a start costs one pass over its window.
+    """
+    rated = sorted(counts(facts), key=lambda f: (f.created_at, f.id))
+    times = [f.created_at for f in rated]
+    found: list[list[RatingFact]] = []
+    for i in range(len(rated)):
+        unhappy = fresh = 0
+        for j in range(i, len(rated)):
+            if times[j] - times[i] >= window:
+                break
+            unhappy += not rated[j].satisfied
+            fresh += rated[j].id in new_ids
+            size = j - i + 1
+            if size < min_answers or not fresh or unhappy < unsatisfied_share * size:
+                continue
+            # s in (t[i-1], t[i]] and s in (t[j] - window, t[j+1] - window]
+            upper = times[i] if j + 1 == len(rated) else min(times[i], times[j + 1] - window)
+            lower = max([times[j] - window] + ([times[i - 1]] if i > 0 else []))
+            if lower < upper:
+                found.append(rated[i:j + 1])
+                break
+    return found
+
+
+def is_severe(fact: RatingFact, attitude_reasons: Iterable[str]) -> bool:
+    """A lowest-level rated answer (score 1) citing the clerk's attitude, or with a comment."""
+    if not fact.counts or fact.score != 1:
+        return False
+    return bool(set(fact.reasons) & set(attitude_reasons)) or bool(fact.comment and fact.comment.strip())
+
+
+def trend_breached(satisfied: int, rated: int, target: float, min_n: int = MIN_N_DEFAULT) -> bool:
+    """A clerk's satisfaction over the trend period falls below target: Wilson lower bound of
+    ``satisfied``/``rated`` under ``target``, judged only with ``rated ≥ min_n`` (the ranking's
+    minimum, so three bad answers of a new clerk do not alert)."""
+    if rated < min_n:
+        return False
+    bound = wilson_lower_bound(satisfied, rated)
+    return bound is not None and bound < target
+
+
+def silent_counters(finished_tickets: dict[int, int], ratings_recorded: set[int], min_tickets: int) -> list[int]:
+    """Counters that finished at least ``min_tickets`` tickets on a day and whose tablet
+    recorded no rating at all (not even a "not rated" prompt) that day."""
+    return sorted(c for c, n in finished_tickets.items() if n >= min_tickets and c not in ratings_recorded)
+
+
+def is_late(recorded: datetime, received: datetime, late_after: timedelta) -> bool:
+    """The rating that completed a condition reached the server ``late_after`` or more after it was recorded."""
+    return received - recorded >= late_after
+
+
+def due_time(start: datetime, working_hours: float, periods: list[tuple[int, int]], working_days: Iterable[int],
+             zone: ZoneInfo) -> datetime:
+    """``start`` plus ``working_hours`` counted only inside the office's working periods
+    (minutes after local midnight) on its working days (ISO weekday numbers). A case opened
+    outside working hours starts counting at the next period."""
+    days = set(working_days)
+    if not days or not periods:
+        raise ValueError("due_time needs at least one working day and period")
+    left = timedelta(hours=working_hours)
+    local = start.astimezone(zone)
+    day: date = local.date()
+    for _ in range(3660):  # ten years of days: far beyond any due time
+        if day.isoweekday() in days:
+            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+            for first, last in periods:
+                begin = midnight + timedelta(minutes=first)
+                end = midnight + timedelta(minutes=last)
+                begin = max(begin, local)
+                if begin >= end:
+                    continue
+                if end - begin >= left:
+                    return (begin + left).astimezone(start.tzinfo)
+                left -= end - begin
+        day += timedelta(days=1)
+    raise ValueError("due time beyond ten years: check the working hours")
