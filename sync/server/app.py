@@ -4,7 +4,8 @@ One factory builds everything a server process needs — database, limits, route
 handlers — from the office ``Config`` (for ``server.*`` settings and the database URL), so
 tests, ``sync-server run`` and benchmarks start exactly the same app. This module only
 composes: the routes are the routers of ``sync.server.web`` (device API, admin tokens,
-exports, reports, dashboard), errors are answered by ``sync.api.web`` in the one JSON shape.
+exports, reports, dashboard, alerts and cases), errors are answered by ``sync.api.web`` in the one
+JSON shape. Each process also runs an ``AlertWorker`` thread (notifications, the alert sweep).
 
 A fresh (empty) database is migrated on creation; a database at an older schema is refused
 with a clear message until ``sync-server migrate`` has run, so an upgrade never silently
@@ -20,6 +21,7 @@ from fastapi import FastAPI
 
 from sync.api.web import install_error_handlers
 from sync.config import Config
+from sync.server.alerts.notify import AlertWorker
 from sync.server.db import Database, current_revision, head_revision
 from sync.limits import TokenBuckets
 from sync.server.errors import SchemaOutdated
@@ -39,6 +41,7 @@ class ServerSettings:
     login_attempts_per_min: float = 10.0  # per client address and username
     api_token_ttl_s: int = 3600
     session_ttl_s: int = 8 * 3600
+    alert_worker: bool = True             # deliver notifications and run the alert sweep in this process
 
 
 def create_app(config: Config, *, database_url: str | None = None,
@@ -50,13 +53,17 @@ def create_app(config: Config, *, database_url: str | None = None,
 
     @asynccontextmanager
     async def lifespan(_app):
+        worker = AlertWorker(db, config.server).start() if settings.alert_worker else None
         yield
+        if worker is not None:
+            worker.stop()
         if database is None:  # a Database passed in belongs to the caller
             db.dispose()
 
     app = FastAPI(title="Thước Đo central server", version="1", lifespan=lifespan,
                   description="Device enrollment, record upload, admin tokens, dashboard and exports.")
     app.state.settings = settings
+    app.state.config = config  # letters resolve alerts.letter_template against it
     app.state.db = db
     app.state.device_limiter = TokenBuckets(settings.device_requests_per_s, settings.device_burst)
     app.state.login_limiter = TokenBuckets(settings.login_attempts_per_min / 60.0,
