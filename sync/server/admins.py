@@ -20,6 +20,7 @@ their own. This module holds no HTTP: the web layer reads cookies and headers an
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -96,8 +97,10 @@ class Principal:
 # --- admins and passwords --------------------------------------------------------------------
 
 
-def create_admin(db: DbSession, username: str, password: str, role: str, office_id: str | None = None) -> Admin:
-    """Add an admin; refuses weak passwords, unknown roles and managers without an office."""
+def create_admin(db: DbSession, username: str, password: str, role: str, office_id: str | None = None,
+                 email: str | None = None) -> Admin:
+    """Add an admin; refuses weak passwords, unknown roles and managers without an office.
+    ``email`` receives alerts, escalations (province admins) and the daily digest (managers)."""
     username = username.strip()
     if not username or len(username) > 100:
         raise ValueError("username: 1 to 100 characters")
@@ -114,8 +117,10 @@ def create_admin(db: DbSession, username: str, password: str, role: str, office_
         raise ValueError(f"password: at least {MIN_PASSWORD_CHARS} characters")
     if db.scalar(select(Admin).where(Admin.username == username)) is not None:
         raise ValueError(f"username: {username!r} already exists")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise ValueError(f"email: expected an address like quanly@phuong.gov.vn, found {email!r}")
     admin = Admin(username=username, password_hash=hash_password(password), role=role, office_id=office_id,
-                  failed_logins=0, created_at=_now())
+                  email=email, failed_logins=0, created_at=_now())
     db.add(admin)
     db.flush()
     return admin

@@ -5,7 +5,7 @@ Sub-commands that change the database open it from the server section of ``--con
 
 * ``run`` — serve the API (and dashboard) with uvicorn; an empty database is migrated first.
 * ``migrate`` — bring the database schema to this version (run after every upgrade).
-* ``create-admin NAME --role province_admin|office_manager [--office ID]`` — the password is
+* ``create-admin NAME --role province_admin|office_manager [--office ID] [--email ADDR]`` — the password is
   asked twice at a prompt, or read from the first line of stdin when piped; never from argv,
   where it would end up in the shell history and the process list.
 * ``enroll-device --office ID --kind tablet|kiosk|hub --name TEXT`` — print a one-time code.
@@ -127,7 +127,7 @@ def _create_admin(cfg: Config, args: argparse.Namespace) -> int:
         db = _database(cfg, args)
         try:
             with db.begin() as s:
-                admin = create_admin(s, args.username, password, args.role, args.office)
+                admin = create_admin(s, args.username, password, args.role, args.office, email=args.email)
                 where = f" of office {admin.office_id}" if admin.office_id else " (all offices)"
                 print(f"admin {admin.username!r} created: {admin.role}{where}")
         finally:
@@ -257,6 +257,7 @@ def build_cli() -> CommandLine:
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["province_admin", "office_manager"])
     p.add_argument("--office", default=None, help="office id (office managers only)")
+    p.add_argument("--email", default=None, help="address for alert emails, escalations and the daily digest")
 
     p = sub("enroll-device", "print a one-time enrollment code for a new device", _enroll_device)
     p.add_argument("--office", required=True, help="office id, as in the office's config.yaml")

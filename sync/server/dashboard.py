@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 from sync.server import charts, stats
 from sync.server.admins import Principal
+from sync.server.alerts import cases
 from sync.server.db import Database
 from sync.server.devices import revoke_device
 from sync.server.errors import ApiError
@@ -89,6 +90,7 @@ class PageData:
     names: Names
     offices: list[tuple[str, str]]  # (id, name) the admin may see, by name
     data: dict
+    open_cases: int = 0  # the nav badge: open alert cases the admin may see
 
 
 def load_page(db: Database, principal: Principal, filt: PageFilter, lang: str,
@@ -102,7 +104,8 @@ def load_page(db: Database, principal: Principal, filt: PageFilter, lang: str,
         names = Names.load(conn)
         offices = [(oid, o.name) for oid, o in sorted(names.offices.items(), key=lambda kv: kv[1].name)
                    if principal.can_see(oid)]
-        return PageData(names, offices, build(conn, filt, names, lang))
+        return PageData(names, offices, build(conn, filt, names, lang),
+                        cases.open_count(conn, principal.office_ids_for(None)))
 
 
 def _single_office(filt: PageFilter) -> str | None:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Connection, Engine
 
 from sync.server import stats
+from sync.server.alerts.figures import CaseFigures, case_figures
 from sync.server.errors import ApiError
 from sync.server.exports import audit_finish, audit_start, escape_cell
 from sync.server.i18n import month_name, tr
@@ -54,6 +55,7 @@ class MonthlyReport:
     services: list[Group] = field(default_factory=list)
     tickets: stats.TicketStats | None = None
     service_times: list[tuple[str, stats.TimeStats, stats.TimeStats]] = field(default_factory=list)
+    cases: CaseFigures = field(default_factory=CaseFigures)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timezone: str = "Asia/Ho_Chi_Minh"  # the office's: "Lập lúc" is its wall-clock time, in HTML and XLSX
 
@@ -103,6 +105,7 @@ def build_report(conn: Connection, office_id: str, month: str, lang: str = "vi")
                   key=lambda s: names.service(office_id, s, lang))
     report.service_times = [(names.service(office_id, s, lang), report.tickets.wait.get(("service", s), empty),
                              report.tickets.service.get(("service", s), empty)) for s in sids]
+    report.cases = case_figures(conn, office_id, date_from, date_to)
     return report
 
 
@@ -185,6 +188,19 @@ def report_xlsx(report: MonthlyReport) -> bytes:
             if v is not None:
                 ws.write_number(r, c, v / 86400, dur)
         r += 1
+    r += 1
+    cf = report.cases
+    ws.write_row(r, 0, [t("report_cases"), t("count")], head)
+    r += 1
+    for key, value in (("cases_raised", cf.raised), ("cases_resolved", cf.resolved),
+                       ("cases_on_time", cf.resolved_on_time), ("cases_dismissed", cf.dismissed),
+                       ("letters_sent", cf.letters_sent)):
+        ws.write_string(r, 0, t(key))
+        ws.write_number(r, 1, value)
+        r += 1
+    ws.write_string(r, 0, t("cases_median"))
+    if cf.median_resolve_s is not None:
+        ws.write_number(r, 1, cf.median_resolve_s / 86400, dur)
 
     # Per clerk / counter / service
     for sheet, groups, first in ((t("clerk"), report.clerks, t("clerk")), (t("counter"), report.counters, t("counter")),

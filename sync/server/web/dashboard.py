@@ -41,7 +41,8 @@ MaybeAdmin = Annotated[Principal | None, Depends(optional_admin)]  # None: not s
 
 NAV = [("overview", "/dashboard", "nav_overview"), ("breakdown", "/dashboard/breakdown", "nav_breakdown"),
        ("feedback", "/dashboard/feedback", "nav_feedback"), ("tickets", "/dashboard/tickets", "nav_tickets"),
-       ("devices", "/dashboard/devices", "nav_devices"), ("exports", "/dashboard/exports", "nav_exports")]
+       ("devices", "/dashboard/devices", "nav_devices"), ("exports", "/dashboard/exports", "nav_exports"),
+       ("cases", "/dashboard/cases", "nav_cases")]
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -57,7 +58,8 @@ def _page(request: Request, principal: Principal, page: str, template: str, buil
     loaded = dashboard.load_page(request.app.state.db, principal, filt, lang, build)
     here = next(href for key, href, _ in NAV if key == page)
     return render(template, request, lang, principal=principal, page=page, here=here, nav=NAV, filt=filt,
-                  offices=loaded.offices, names=loaded.names, min_n=dashboard.MIN_N, **loaded.data)
+                  offices=loaded.offices, names=loaded.names, min_n=dashboard.MIN_N, open_count=loaded.open_cases,
+                  **loaded.data)
 
 
 @router.get("/", include_in_schema=False)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from sync.server.admins import Principal
+from sync.server.alerts.rules import RULE_NAMES
 from sync.server.errors import ApiError
 from sync.server.reports import audited_report, report_xlsx
 from sync.server.web.auth import current_admin
@@ -45,4 +46,4 @@ def monthly_report(request: Request, principal: Annotated[Principal, Depends(cur
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition":
                                  f'attachment; filename="bao-cao-{office_id}-{month}.xlsx"'})
-    return render("report.html", request, lang, report=report, principal=principal)
+    return render("report.html", request, lang, report=report, principal=principal, rule_names=RULE_NAMES)
