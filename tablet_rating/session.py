@@ -40,6 +40,7 @@ from sync import records
 from sync.config import Config
 from sync.outbox import Outbox, OutboxWriteError
 from sync.store import StoreWriteError, move_aside, write_atomically
+from tablet_rating.texts import tr
 
 __all__ = [
     "DEBOUNCE_S",
@@ -128,6 +129,7 @@ class RatingSession:
         self.score: int | None = None
         self.selected_reasons: list[str] = []
         self.comment = ""
+        self.contact_phone: str | None = None  # a number the citizen left to be called back, with consent
         self.last_record: dict | None = None
         self.write_error: str | None = None  # the last refused write, until one succeeds
 
@@ -258,7 +260,7 @@ class RatingSession:
                 return False  # not on disk: no thank-you; the screen shows the error
             self._go(THANKS, timeout=self.config.rating.thanks_s)
         else:
-            self.selected_reasons, self.comment = [], ""
+            self.selected_reasons, self.comment, self.contact_phone = [], "", None
             self._go(REASONS, timeout=self.config.rating.prompt_timeout_s)
         return True
 
@@ -281,6 +283,24 @@ class RatingSession:
             return
         self.comment = text[: records.MAX_COMMENT_CHARS]
         self._extend_deadline()
+
+    def set_contact(self, phone: str | None) -> bool:
+        """The citizen asks to be called back on ``phone`` (digits as typed) and agrees to the
+        consent sentence (``consent_text``); ``None`` withdraws it. False for a number that is
+        not a Vietnamese phone number (the screen asks again)."""
+        if self.state != REASONS:
+            return False
+        if phone is not None and not records.PHONE_PATTERN.match(phone):
+            return False
+        self.contact_phone = phone
+        self._extend_deadline()
+        self._changed()
+        return True
+
+    def consent_text(self, lang: str | None = None) -> str:
+        """The consent sentence shown beside the number field, stored with the number."""
+        return tr(lang or self.lang, "contact.consent", office=self.config.office.name,
+                  days=self.config.alerts.contact_retention_days)
 
     def keep_alive(self) -> None:
         """The citizen is still busy on the reasons screen (typing): push its timeout back."""
@@ -405,7 +425,7 @@ class RatingSession:
         self._apply_next_config()
         self.ticket, self.score = None, None
         self.lang, self._lang_reset_at = self.default_lang, None
-        self.selected_reasons, self.comment = [], ""
+        self.selected_reasons, self.comment, self.contact_phone = [], "", None
         self._go(PROMPT if self.effective_mode == STANDALONE else IDLE)
 
     def _close_open_prompt(self) -> None:
@@ -436,6 +456,7 @@ class RatingSession:
                 self._last_standalone_rating = now
         ticket = self.ticket or Ticket(None, None, None)
         clerk_id = self.rated_clerk.id if self.rated_clerk else None
+        contact = self.contact_phone if not not_rated else None
 
         def make(seq: int) -> dict:
             return records.new_rating(
@@ -444,7 +465,7 @@ class RatingSession:
                 ticket_number=ticket.number, service_id=ticket.service_id, score=score,
                 scale=len(self.levels), satisfied=satisfied, lang=self.lang,
                 reasons=list(reasons) if not not_rated else [], comment=comment if not not_rated else None,
-                misuse=misuse)
+                misuse=misuse, contact_phone=contact, contact_consent=self.consent_text() if contact else None)
 
         try:
             self.last_record = self.outbox.append_new(make)

@@ -126,24 +126,35 @@ class PromptScreen(Screen):
 
 
 class ReasonsScreen(Screen):
-    """Reasons and comment; ``typing`` shows the keyboard view instead of the reason buttons.
+    """Reasons and comment; ``typing`` shows the keyboard view instead of the reason buttons,
+    ``contact`` the digit pad for a call-back number with its consent sentence.
 
     Only the shown view is in the widget tree: a hidden but present view would still take
     the touches meant for the other one.
     """
 
     typing = BooleanProperty(False)
+    contact = BooleanProperty(False)
 
     def on_kv_post(self, _base_widget):
         # kv ids are weak references: keep the views (and the keyboard) alive while out of the tree
-        self._views = {True: self.ids.typing_view.__self__, False: self.ids.choose_view.__self__}
+        self._views = {"typing": self.ids.typing_view.__self__, "choose": self.ids.choose_view.__self__,
+                       "contact": self.ids.contact_view.__self__}
         self.keyboard = self.ids.keyboard.__self__
-        self.ids.holder.remove_widget(self._views[True])
+        self.phone_pad = self.ids.phone_pad.__self__
+        self.ids.holder.remove_widget(self._views["typing"])
+        self.ids.holder.remove_widget(self._views["contact"])
 
-    def on_typing(self, _screen, typing: bool) -> None:
+    def on_typing(self, *_args) -> None:
+        self._show()
+
+    def on_contact(self, *_args) -> None:
+        self._show()
+
+    def _show(self) -> None:
         holder = self.ids.holder
         holder.clear_widgets()
-        holder.add_widget(self._views[typing])
+        holder.add_widget(self._views["contact" if self.contact else "typing" if self.typing else "choose"])
 
     def build_reasons(self, app: TabletApp) -> None:
         grid = self.ids.reasons
@@ -229,6 +240,8 @@ class TabletApp(App):
     paused = BooleanProperty(False)
     comment = StringProperty("")
     comment_count = StringProperty("")
+    contact_phone = StringProperty("")
+    consent_text = StringProperty("")
     show_lang_switch = BooleanProperty(True)
     max_comment_chars = NumericProperty(records.MAX_COMMENT_CHARS)
 
@@ -338,8 +351,10 @@ class TabletApp(App):
         if session.state == REASONS:
             reasons = self.sm.get_screen(REASONS)
             if self.sm.current != REASONS:
-                reasons.typing = False
+                reasons.typing = reasons.contact = False
                 reasons.keyboard.text = session.comment
+            self.contact_phone = session.contact_phone or ""
+            self.consent_text = session.consent_text()
             reasons.build_reasons(self)
             self._show_comment(session.comment)
         if not self.admin_open and self.sm.current != session.state:
@@ -400,6 +415,28 @@ class TabletApp(App):
     def on_comment_typed(self, text: str) -> None:
         self.session.set_comment(text)
         self._show_comment(self.session.comment)
+        self._schedule_tick()
+
+    def open_contact(self) -> None:
+        screen = self.sm.get_screen(REASONS)
+        screen.phone_pad.reset()
+        screen.phone_pad.entered = self.session.contact_phone or ""
+        screen.contact = True
+        self.session.keep_alive()
+        self._schedule_tick()
+
+    def submit_contact(self, phone: str) -> None:
+        """The citizen pressed "Đồng ý" under the consent sentence with ``phone`` typed."""
+        screen = self.sm.get_screen(REASONS)
+        if not self.session.set_contact(phone):
+            screen.phone_pad.message = tr(self.lang, "contact.bad")
+            return
+        screen.contact = False
+        self._schedule_tick()
+
+    def decline_contact(self) -> None:
+        self.session.set_contact(None)
+        self.sm.get_screen(REASONS).contact = False
         self._schedule_tick()
 
     def _show_comment(self, text: str) -> None:

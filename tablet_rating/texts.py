@@ -30,6 +30,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reasons.skip": ("Bỏ qua", "Skip"),
     "reasons.done": ("Xong", "Done"),
     "reasons.count": ("{n}/{max} ký tự", "{n}/{max} characters"),
+    "contact.ask": ("Tôi muốn được liên hệ lại", "I would like to be called back"),
+    "contact.left": ("Sẽ liên hệ lại số {phone} — sửa", "We will call {phone} — change"),
+    "contact.title": ("Số điện thoại để cơ quan liên hệ lại", "Phone number for us to call you back"),
+    "contact.consent": ("Tôi đồng ý để {office} dùng số điện thoại này chỉ để liên hệ lại với tôi về ý kiến hôm "
+                        "nay. Số không được đưa vào báo cáo hay dùng vào việc khác và được xóa {days} ngày sau khi "
+                        "xử lý xong (Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân).",
+                        "I agree that {office} uses this number only to call me back about today's feedback. It "
+                        "is kept out of every report, used for nothing else and erased {days} days after the "
+                        "matter is closed (Decree 13/2023/ND-CP on personal data protection)."),
+    "contact.agree": ("Đồng ý", "I agree"),
+    "contact.no": ("Không, cảm ơn", "No, thanks"),
+    "contact.bad": ("Số điện thoại gồm 10 hoặc 11 chữ số, bắt đầu bằng 0", "10 or 11 digits, starting with 0"),
     "thanks.title": ("Cảm ơn ông/bà!", "Thank you!"),
     "thanks.body": ("Ý kiến của ông/bà đã được ghi nhận.", "Your opinion has been recorded."),
     "lang.switch": ("English", "Tiếng Việt"),
