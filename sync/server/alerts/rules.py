@@ -78,14 +78,17 @@ def burst_windows(facts: Sequence[RatingFact], new_ids: set[str], window: timede
     ``facts`` are the office's stored ratings around the new ones (any order; uncounted ones
     are ignored here). A run ``i..j`` of time-sorted ratings is exactly some window's content
     when a start ``s`` exists with ``t[i-1] < s <= t[i]`` and ``t[j] < s + window <= t[j+1]``.
-    Counts run along ``j``, so a start costs one pass over its window.
+    Counts run along ``j``; a window can hold at most (all unhappy ÷ share) ratings and still
+    qualify, so each start costs at most that many steps, however busy the office.
     """
     rated = sorted(counts(facts), key=lambda f: (f.created_at, f.id))
     times = [f.created_at for f in rated]
+    all_unhappy = sum(1 for f in rated if not f.satisfied)
+    longest = int(all_unhappy / unsatisfied_share) if unsatisfied_share > 0 else len(rated)
     found: list[list[RatingFact]] = []
     for i in range(len(rated)):
         unhappy = fresh = 0
-        for j in range(i, len(rated)):
+        for j in range(i, min(len(rated), i + longest)):
             if times[j] - times[i] >= window:
                 break
             unhappy += not rated[j].satisfied
