@@ -155,7 +155,7 @@ def _sync_now(cfg: Config, args, kind: str) -> int:
 
 def _sync_status(cfg: Config, args, kind: str) -> int:
     from sync.enrollment import EnrollmentError, load_credentials
-    from sync.outbox import Outbox, OutboxLocked
+    from sync.outbox import peek_pending
     from sync.quarantine import QUARANTINE_FILE, Quarantine
     from sync.schedule import read_state
     from sync.status import SyncStatus
@@ -170,16 +170,7 @@ def _sync_status(cfg: Config, args, kind: str) -> int:
     server_url = cfg.sync.server_url or (creds.server_url if creds else "")
     print(f"device folder: {path}")
     print(f"enrolled: {'yes, device ' + creds.device_id + ' of office ' + creds.office_id if creds else 'no'}")
-    try:
-        outbox = Outbox(path / "outbox")
-    except OutboxLocked:
-        outbox = None
-    if outbox is not None:
-        with outbox:
-            pending, oldest = len(outbox), outbox.oldest_pending_age()
-    else:
-        pending, oldest = state.get("pending", 0), state.get("oldest_pending_age_s")
-        print("(the app is running: figures are from its last upload attempt)")
+    pending, oldest = peek_pending(path / "outbox")
     status = SyncStatus(pending=pending, oldest_pending_age_s=oldest, last_success_at=state.get("last_success_at"),
                         last_error=state.get("last_error"), last_error_at=state.get("last_error_at"),
                         quarantined=len(Quarantine(path / QUARANTINE_FILE)), failures=state.get("failures", 0),

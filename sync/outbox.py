@@ -37,7 +37,7 @@ from sync import records
 from sync.errors import SyncError
 from sync.store import AtomicJSONStorage, StoreCorrupted, StoreWriteError, fsync_directory, write_atomically
 
-__all__ = ["Outbox", "OutboxLocked", "OutboxWriteError", "StoreCorrupted", "SEGMENT_SIZE"]
+__all__ = ["SEGMENT_SIZE", "Outbox", "OutboxLocked", "OutboxWriteError", "StoreCorrupted", "peek_pending"]
 
 SEGMENT_SIZE = 100
 _TABLE = "records"
@@ -64,6 +64,29 @@ class _Segment:
 
     def close(self) -> None:
         self.db.close()
+
+
+def peek_pending(path: str | os.PathLike) -> tuple[int, float | None]:
+    """(pending count, oldest pending age in s) read from the files, without opening the outbox.
+
+    For ``sync-status`` while the app holds the outbox: every segment is written whole by
+    rename, so each file read is one consistent moment of it; a segment deleted meanwhile was
+    fully delivered. Records behind a request still in flight are pending until acked.
+    """
+    count, oldest = 0, None
+    for seg_path in sorted(Path(path).glob("seg-*.json")):
+        try:
+            table = json.loads(seg_path.read_text(encoding="utf-8")).get(_TABLE, {})
+        except FileNotFoundError:
+            continue
+        except ValueError:
+            continue  # unreadable: the app reports it (damaged_files) when it opens the outbox
+        for doc in table.values():
+            if not doc.get("acked"):
+                count += 1
+                appended = doc.get("t", 0.0)
+                oldest = appended if oldest is None else min(oldest, appended)
+    return count, (None if oldest is None else max(0.0, time.time() - oldest))
 
 
 class Outbox:
@@ -227,6 +250,11 @@ class Outbox:
     def __len__(self) -> int:
         with self._lock:
             return len(self._pending)
+
+    def pending_besides(self, ids: Iterable[str]) -> int:
+        """How many records are pending apart from ``ids`` (those of batches in flight)."""
+        with self._lock:
+            return len(self._pending) - sum(1 for i in set(ids) if i in self._pending)
 
     def oldest_pending_age(self) -> float | None:
         """Seconds since the oldest pending record was appended, or None when nothing is pending."""

@@ -95,13 +95,25 @@ def _uuid(value: Any) -> str:
         raise _Bad(f"expected a UUID, found {value!r}") from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: str) -> None:
+    """Refuse text no database can store: NUL, or a lone UTF-16 surrogate (valid JSON, not UTF-8)."""
+    if "\x00" in value:
+        raise _Bad("contains a NUL character")
+    broken = _SURROGATE.search(value)
+    if broken:
+        raise _Bad(f"contains a broken character (a lone UTF-16 surrogate, U+{ord(broken.group()):04X}, at position "
+                   f"{broken.start() + 1}) that cannot be stored; the device must send valid Unicode text")
+
+
 def _ident(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Bad(f"expected a non-empty identifier string, found {value!r}")
     if len(value) > MAX_ID_CHARS:
         raise _Bad(f"identifier longer than {MAX_ID_CHARS} characters")
-    if "\x00" in value:
-        raise _Bad("contains a NUL character")
+    _storable(value)
     return nfc(value)
 
 
@@ -141,9 +153,8 @@ def _text(max_chars: int):
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise _Bad(f"expected text, found {value!r}")
+        _storable(value)
         value = nfc(value)
-        if "\x00" in value:
-            raise _Bad("contains a NUL character")
         if len(value) > max_chars:
             raise _Bad(f"text longer than {max_chars} characters ({len(value)})")
         return value

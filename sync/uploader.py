@@ -188,7 +188,7 @@ class Uploader:
                 if isinstance(outcome, tuple) and not self._stop.is_set():
                     upcoming = self.outbox.pending(len(batch) + self._effective_batch)[len(batch):]
                     if upcoming:
-                        following = (upcoming, pool.submit(self._exchange, upcoming))
+                        following = (upcoming, pool.submit(self._exchange, upcoming, batch))
                 rounds.append(self._finish(batch, outcome))
                 if following is None:
                     break
@@ -203,15 +203,18 @@ class Uploader:
             self._on_round(round_)
         return round_
 
-    def _exchange(self, batch: list[dict]) -> tuple[list[dict], str] | UploadRound:
+    def _exchange(self, batch: list[dict], ahead: list[dict] = ()) -> tuple[list[dict], str] | UploadRound:
         """POST one batch; (results, batch_id) for a well-formed acknowledgement, else a failed round.
 
-        Touches nothing on disk, so it can run while the previous batch is being acked.
+        Touches nothing on disk, so it can run while the previous batch (``ahead``, already
+        acknowledged) is being acked. The device reports what it will hold once this batch is
+        stored: the records pending besides the batches in flight, and its quarantine.
         """
         batch_id = str(uuid.uuid4())
         sent_ids = [r["id"] for r in batch]
+        left = self.outbox.pending_besides([r["id"] for r in (*ahead, *batch)])
         body = {"batch_id": batch_id, "sent_at": _iso_precise(self._clock()), "records": batch,
-                "pending": len(self.outbox), "app_version": self._version}
+                "pending": left, "quarantined": len(self.quarantine), "app_version": self._version}
         try:
             response = self._session.post(
                 self.server_url + BATCHES_PATH,
@@ -258,7 +261,8 @@ class Uploader:
         state = self._state
         if round_.ok:
             recovered = state["failures"] > 0
-            state.update(failures=0, next_attempt_at=None, last_success_at=now, last_contact_at=now)
+            state.update(failures=0, next_attempt_at=None, last_success_at=now, last_contact_at=now,
+                         last_error=None, last_error_at=None)
             if round_.sent and self._effective_batch < self.batch_size:
                 self._effective_batch = min(self.batch_size, self._effective_batch * 2)
             # A success only refreshes "last upload" times: while a backlog drains, writing them

@@ -48,7 +48,14 @@ async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
                         headers=getattr(exc, "headers", None))
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    from starlette.requests import ClientDisconnect
+
+    if isinstance(exc, ClientDisconnect):  # an ordinary event on a bad network: one line, no traceback
+        client = request.client.host if request.client else "unknown"
+        log.warning("client %s disconnected before its request to %s was read in full", client, request.url.path)
+        return JSONResponse(error_body("bad_request", "the request ended before its body was complete"),
+                            status_code=400)
     log.exception("unexpected server error")
     return JSONResponse(error_body("internal", "internal server error (logged on the server)"), status_code=500)
 

@@ -1,6 +1,8 @@
 """An uploaded batch: its envelope checked, then its records stored and the device's health noted.
 
-The batch envelope is ``{batch_id, sent_at, records, pending?, app_version?}`` (DESIGN.md §4);
+The batch envelope is ``{batch_id, sent_at, records, pending?, quarantined?, app_version?}``
+(DESIGN.md §4); ``pending`` and ``quarantined`` are what the device holds once this batch is
+stored, as of that moment (the devices page shows them with that time);
 ``parse_batch_envelope`` checks it (not the records — that is ``ingest``'s work) and names every
 problem at once. ``store_batch`` then runs in ONE transaction: the device row first (last seen,
 backlog, app version, clock skew), then the records (``ingest.ingest_records``).
@@ -47,19 +49,29 @@ def parse_batch_envelope(body, max_records: int) -> dict:
     records = body.get("records")
     if not isinstance(records, list):
         problems.append("records: expected a list of records (empty for a heartbeat)")
-    pending = body.get("pending")
-    if pending is not None and (isinstance(pending, bool) or not isinstance(pending, int)
-                                or not 0 <= pending <= 10**9):
-        problems.append("pending: expected a whole number >= 0")
+    counts = {}
+    for name in ("pending", "quarantined"):
+        value = body.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9):
+            problems.append(f"{name}: expected a whole number >= 0")
+        counts[name] = value
     app_version = body.get("app_version")
-    if app_version is not None and (not isinstance(app_version, str) or len(app_version) > 64):
+    if app_version is not None and (not isinstance(app_version, str) or len(app_version) > 64
+                                    or not _encodable(app_version)):
         problems.append("app_version: expected text of at most 64 characters")
     if problems:
         raise ApiError("invalid_batch", "; ".join(problems))
     if len(records) > max_records:
         raise ApiError("too_many_records", f"{len(records)} records in one batch; at most {max_records}")
-    return {"batch_id": batch_id, "sent_at": parsed_sent, "records": records, "pending": pending,
-            "app_version": app_version}
+    return {"batch_id": batch_id, "sent_at": parsed_sent, "records": records, **counts, "app_version": app_version}
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def store_batch(db: Database, device: dict, batch: dict, received: datetime) -> list[dict]:
@@ -69,7 +81,7 @@ def store_batch(db: Database, device: dict, batch: dict, received: datetime) -> 
         # second copy of a batch inserts, the first one's rows are committed and visible.
         conn.execute(update(Device).where(Device.id == device["id"]).values(
             last_seen_at=received, clock_skew_s=(received - batch["sent_at"]).total_seconds(),
-            **({"pending": batch["pending"]} if batch["pending"] is not None else {}),
+            **{k: batch[k] for k in ("pending", "quarantined") if batch[k] is not None},
             **({"app_version": batch["app_version"]} if batch["app_version"] is not None else {})))
         if not batch["records"]:
             return []
@@ -77,4 +89,8 @@ def store_batch(db: Database, device: dict, batch: dict, received: datetime) -> 
         if office is None:
             raise ApiError("office_missing", f"office {device['office_id']!r} is not registered "
                                              "on the server (sync-server import-office)")
-        return ingest_records(conn, office, device["id"], batch["records"], received).results
+        outcome = ingest_records(conn, office, device["id"], batch["records"], received)
+        if outcome.satisfied_disagreements:
+            conn.execute(update(Device).where(Device.id == device["id"]).values(
+                satisfied_disagreements=Device.satisfied_disagreements + outcome.satisfied_disagreements))
+        return outcome.results

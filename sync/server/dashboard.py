@@ -265,8 +265,13 @@ def tickets(conn, filt: PageFilter, names: Names, lang: str) -> dict:
 
 
 def devices(conn, filt: PageFilter, names: Names, lang: str, enrolled=None, message=None) -> dict:
+    """Each device's health as it reported it (with the time of that report) and the
+    records held in quarantine, waiting for an admin's decision."""
+    from sync.server import quarantine
+
     now = datetime.now(UTC)
     rows = []
+    held = quarantine.open_counts(conn, filt.scope.office_ids)
     for d in stats.device_health(conn, filt.scope.office_ids):
         problems = []
         if d.revoked_at is not None:
@@ -276,9 +281,16 @@ def devices(conn, filt: PageFilter, names: Names, lang: str, enrolled=None, mess
                 problems.append("stale")
             if d.clock_skew_s is not None and abs(d.clock_skew_s) > 120:
                 problems.append("skewed")
-        rows.append({"d": d, "office": names.office(d.office_id), "problems": problems,
+            if held.get(d.id) or d.quarantined:
+                problems.append("quarantine_flag")
+            if d.pending:
+                problems.append("backlog")
+        rows.append({"d": d, "office": names.office(d.office_id), "problems": problems, "held": held.get(d.id, 0),
                      "last_seen": fmt_dt(d.last_seen_at, names.timezone(d.office_id)) if d.last_seen_at else None})
-    return {"devices": rows, "kinds": DEVICE_KINDS, "enrolled": enrolled, "message": message}
+    entries = [{"e": e, "office": names.office(e.office_id), "at": fmt_dt(e.received_at, names.timezone(e.office_id)),
+                "record": json.dumps(e.record, ensure_ascii=False, sort_keys=True, indent=1)}
+               for e in quarantine.open_entries(conn, filt.scope.office_ids)]
+    return {"devices": rows, "kinds": DEVICE_KINDS, "enrolled": enrolled, "message": message, "quarantine": entries}
 
 
 def qr_svg(text: str) -> str:

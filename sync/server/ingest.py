@@ -12,10 +12,17 @@ stick), so both follow exactly the same rules:
    lock rows in the same order. Whatever the database returns was ``accepted``. That is what
    makes uploads idempotent under concurrency: two copies of a batch racing each other can
    never both insert a record.
-3. A record that was not inserted already exists. If its ``content_hash`` (SHA-256 of the
-   validated record) matches, it is a ``duplicate`` — success for the device, which may have
-   missed our earlier reply. If not, the device reused an id for different content: the
-   record is ``rejected`` as a conflict and kept in ``quarantine`` for an admin.
+3. A record that was not inserted already exists. Identity and content are defined on the
+   record's meaning, not its transport (``meaning_hash``: every field but the id and the
+   device's sequence number). Same meaning = a ``duplicate`` — success for the device, which
+   may have missed our earlier reply or re-queued the same state after a restart, whatever
+   its new ``seq``. A ticket snapshot is identified by (ticket, version): a later version is
+   an update, the same version with the same meaning under another record id is a
+   duplicate. Only the same identity with a different meaning is a true conflict: the record
+   is ``rejected`` and kept in ``quarantine`` for an admin to accept or discard.
+4. ``satisfied`` is derived from score and scale with ``stats.satisfied_for`` (the one
+   definition); a device flag that disagrees is overridden and counted
+   (``Outcome.satisfied_disagreements``, summed per device).
 
 Newly stored ratings then go through the alert rules in the same transaction — one call,
 ``sync.server.alerts.detect.on_ratings_stored`` — which also keeps a contact number a citizen
@@ -49,8 +56,9 @@ from sqlalchemy.engine import Connection
 from sync.records import RecordError, validate
 from sync.server.alerts.detect import on_ratings_stored
 from sync.server.models import Counter, Office, Quarantine, RatedTicket, Rating, Service, Ticket, TicketRecord
+from sync.server.stats import satisfied_for
 
-__all__ = ["OfficeFacts", "Outcome", "content_hash", "ingest_records", "load_office_facts"]
+__all__ = ["OfficeFacts", "Outcome", "content_hash", "ingest_records", "load_office_facts", "meaning_hash"]
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 CONFLICT_REASON = "conflict: a different record with this id is already stored (kept in quarantine)"
@@ -80,14 +88,39 @@ class Outcome:
     """Per-record results in the order received, plus counts."""
 
     results: list[dict] = field(default_factory=list)
+    satisfied_disagreements: int = 0
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r["status"] == status)
 
 
+TRANSPORT_FIELDS = frozenset({"id", "seq"})  # how a record travelled, not what it says
+
+
 def content_hash(cleaned: dict) -> str:
+    """SHA-256 of the whole validated record (what rows stored before ``meaning_hash`` carry)."""
     text = json.dumps(cleaned, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def meaning_hash(cleaned: dict) -> str:
+    """SHA-256 of what the record says: every field but its transport (id, seq)."""
+    return content_hash({k: v for k, v in cleaned.items() if k not in TRANSPORT_FIELDS})
+
+
+def _derive_satisfied(rec: dict) -> bool:
+    """Set ``satisfied`` from score and scale; True when the device's flag disagreed."""
+    if rec["kind"] != "rating" or rec["score"] is None:
+        return False
+    derived = satisfied_for(rec["score"], rec["scale"])
+    disagreed = rec["satisfied"] != derived
+    rec["satisfied"] = derived
+    return disagreed
+
+
+def _same_meaning(stored_hash: str | None, digest: str, rec: dict) -> bool:
+    """A stored row has the record's meaning (rows from before ``meaning_hash`` hold the full hash)."""
+    return stored_hash is not None and stored_hash in (digest, content_hash(rec))
 
 
 @lru_cache(maxsize=64)
@@ -161,10 +194,21 @@ def _ticket_rows(rec: dict, digest: str, office: OfficeFacts, device_id: str, re
 
 
 def _record_id(raw):
-    """The id exactly as the device sent it (devices match results to records by it)."""
+    """The id exactly as the device sent it (devices match results to records by it); None
+    when it is no id at all or holds text that cannot be sent back (a lone surrogate)."""
     if isinstance(raw, dict) and isinstance(raw.get("id"), (str, int, float)) and not isinstance(raw["id"], bool):
+        if isinstance(raw["id"], str) and not _encodable(raw["id"]):
+            return None
         return raw["id"]
     return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, records: list,
@@ -179,6 +223,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     fresh: dict[str, tuple] = {}
     repeats: list[tuple[int, str, str, object]] = []  # (index, id, hash, raw) for in-batch repeats
     contacts: dict[str, tuple[str, str]] = {}  # rating id -> (phone, consent) when the citizen left one
+    disagreements = 0
     for raw in records:
         index = len(results)
         try:
@@ -190,7 +235,8 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         if problems:
             results.append({"id": _record_id(raw), "status": REJECTED, "error": "; ".join(problems)})
             continue
-        digest = content_hash(rec)
+        disagreements += _derive_satisfied(rec)
+        digest = meaning_hash(rec)
         results.append({"id": _record_id(raw), "status": None})
         if rec["id"] in fresh:
             repeats.append((index, rec["id"], digest, raw))
@@ -201,10 +247,11 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
                 contacts[rec["id"]] = (rec["contact_phone"], rec["contact_consent"])
         else:
             rows = _ticket_rows(rec, digest, office, device_id, received)
-        fresh[rec["id"]] = (index, digest, rec["kind"], rows, raw)
+        fresh[rec["id"]] = (index, digest, rec["kind"], rows, raw, rec)
 
     insert = _insert(conn)
     inserted: set[str] = set()
+    same_version = _ticket_versions_stored(conn, fresh)
     rating_rows = sorted((v[3] for v in fresh.values() if v[2] == "rating"), key=lambda r: r["id"])
     refused = _claim_tickets(conn, office, rating_rows, received)
     for refused_id, reason in refused.items():
@@ -217,23 +264,25 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         on_ratings_stored(conn, office.id, office.timezone, [r for r in rating_rows if r["id"] in new_ratings],
                           {rid: c for rid, c in contacts.items() if rid in new_ratings}, received)
     if ticket_items:
+        ticket_items = [item for item in ticket_items if item[0]["id"] not in same_version]
         new_ids = _insert_new(conn, TicketRecord.__table__, [rec_row for rec_row, _ in ticket_items])
         inserted.update(new_ids)
         _upsert_tickets(conn, insert, [t for r, t in ticket_items if r["id"] in new_ids])
 
     # Existing rows: same content = duplicate, different content = conflict.
     missing = [rid for rid in fresh if rid not in inserted]
-    stored: dict[str, str] = {}
+    stored: dict[str, str] = dict(same_version)
+    missing = [rid for rid in missing if rid not in stored]
     for model in (Rating, TicketRecord):
         ids = [rid for rid in missing if fresh[rid][2] == ("rating" if model is Rating else "ticket")]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             stored.update(conn.execute(select(model.id, model.content_hash).where(model.id.in_(chunk))).all())
     quarantine = []
-    for rid, (index, digest, _kind, _rows, raw) in fresh.items():
+    for rid, (index, digest, _kind, _rows, raw, rec) in fresh.items():
         if rid in inserted:
             results[index]["status"] = ACCEPTED
-        elif stored.get(rid) == digest:
+        elif _same_meaning(stored.get(rid), digest, rec):
             results[index]["status"] = DUPLICATE
         else:
             results[index].update(status=REJECTED, error=CONFLICT_REASON)
@@ -248,7 +297,26 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
             quarantine.append(_quarantine_row(rid, office, device_id, received, raw))
     if quarantine:
         conn.execute(Quarantine.__table__.insert(), quarantine)
-    return Outcome(results)
+    return Outcome(results, satisfied_disagreements=disagreements)
+
+
+def _ticket_versions_stored(conn: Connection, fresh: dict) -> dict[str, str]:
+    """Ticket snapshots of this batch whose (ticket, version) is already stored under another
+    record id: record id sent → the stored snapshot's hash (compared by meaning afterwards)."""
+    wanted = {(v[5]["ticket_id"], v[5]["version"]): rid for rid, v in fresh.items() if v[2] == "ticket"}
+    if not wanted:
+        return {}
+    found: dict[str, str] = {}
+    tickets = sorted({ticket for ticket, _ in wanted})
+    for start in range(0, len(tickets), 500):
+        rows = conn.execute(select(TicketRecord.id, TicketRecord.ticket_id, TicketRecord.version,
+                                   TicketRecord.content_hash)
+                            .where(TicketRecord.ticket_id.in_(tickets[start:start + 500]))).all()
+        for stored_id, ticket, version, digest in rows:
+            rid = wanted.get((ticket, version))
+            if rid is not None and rid != stored_id:
+                found[rid] = digest
+    return found
 
 
 def _claim_tickets(conn: Connection, office: OfficeFacts, rows: list[dict], received: datetime) -> dict[str, str]:

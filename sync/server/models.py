@@ -174,6 +174,11 @@ class Device(Base):
     # Server receipt time minus the batch's sent_at (device clock), seconds, at the last upload:
     # positive = the device clock is behind (plus network delay), negative = ahead.
     clock_skew_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # What the device itself reported with its last upload or heartbeat (at last_seen_at):
+    # records refused and kept on the device.
+    quarantined: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Ratings whose ``satisfied`` flag disagreed with score and scale (the server's wins).
+    satisfied_disagreements: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class EnrollmentCode(Base):
@@ -308,6 +313,11 @@ class Quarantine(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)  # the record as received, JSON
+    # An admin's decision (audited here): None = waiting, "accepted" (the record replaced the
+    # stored one) or "discarded"; who decided and when.
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 # --- admins ----------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ __all__ = [
     "reason_counts",
     "recent_comments",
     "rollup",
+    "satisfied_for",
     "share",
     "stale",
     "tally_by",
@@ -78,6 +79,13 @@ class Scope:
 
 
 # --- satisfaction ------------------------------------------------------------------------------
+
+
+def satisfied_for(score: int, scale: int) -> bool:
+    """THE definition of a satisfied answer: one of the top two levels of its scale ("Rất hài
+    lòng", "Hài lòng"), the top one on a two-level scale. Ingest stores this, whatever flag the
+    device sent (``sync.config.STANDARD_LEVELS`` follow the same rule)."""
+    return score >= max(2, scale - 1)
 
 
 def wilson_lower_bound(successes: int, n: int, z: float = 1.959964) -> float | None:

@@ -1,7 +1,7 @@
 """The admin dashboard's routes: login, the pages, and the forms of the devices page.
 
 ``/login``, ``/logout``, ``/dashboard`` (overview), ``/dashboard/breakdown``, ``/feedback``,
-``/tickets``, ``/devices`` (with enroll, revoke and office import forms), ``/exports``, and the
+``/tickets``, ``/devices`` (with enroll, revoke, quarantine decisions and office import forms), ``/exports``, and the
 dashboard's own ``/static`` files. A request without a session is sent to the login page.
 What each page shows is ``sync.server.dashboard``; how it is drawn is ``pages`` and the
 templates. Every form POST checks the session's CSRF token.
@@ -193,6 +193,27 @@ def revoke(request: Request, principal: MaybeAdmin, device_id: str, csrf_token: 
     check_csrf(principal, csrf_token)
     dashboard.revoke_for(request.app.state.db, principal, device_id)
     message = tr(page_lang(request), "revoked_ok", d=device_id)
+    return _devices_page(request, principal, message=message)
+
+
+@router.post("/dashboard/quarantine/{entry_id}/{decision}")
+def decide_quarantine(request: Request, principal: MaybeAdmin, entry_id: int, decision: str,
+                      csrf_token: str = Form("")):
+    """Accept (replace the stored record) or discard a quarantined record; the decision is kept
+    on the entry with the admin's name and the time (``sync.server.quarantine``)."""
+    if principal is None:
+        return _login_redirect(request)
+    check_csrf(principal, csrf_token)
+    from sync.server.quarantine import QuarantineError, resolve
+
+    scope = None if principal.is_province_admin else (principal.office_id,)
+    lang = page_lang(request)
+    try:
+        with request.app.state.db.engine.begin() as conn:
+            record_id = resolve(conn, entry_id, decision, principal.username, scope)
+        message = tr(lang, "quarantine_" + ("accepted" if decision == "accept" else "discarded"), r=record_id)
+    except QuarantineError as exc:
+        message = str(exc)
     return _devices_page(request, principal, message=message)
 
 

@@ -4,7 +4,7 @@ Contract (DESIGN.md §4):
 
 * ``POST /api/v1/devices/enroll`` ``{code}`` → ``{device_id, office_id, token}``.
 * ``POST /api/v1/batches`` (``Authorization: Bearer <device token>``) with
-  ``{batch_id, sent_at, records, pending?, app_version?}`` → ``200 {results: [{id, status, error?}]}``
+  ``{batch_id, sent_at, records, pending?, quarantined?, app_version?}`` → ``200 {results: [{id, status, error?}]}``
   in the order sent; ``status`` is ``accepted``, ``duplicate`` (already stored: success) or
   ``rejected`` (with ``error``). An empty ``records`` list is a heartbeat. The office and the
   device come from the token, never from the body. Unknown envelope keys are ignored (newer
@@ -15,7 +15,8 @@ Contract (DESIGN.md §4):
 Limits: at most ``max_batch_records`` records (1,000) and ``max_body_bytes`` (2 MB) per
 request → ``413``; each device has a token bucket of requests → ``429`` with ``Retry-After``.
 Every authenticated call records the device's last-seen time, and the batch envelope its
-reported backlog (``pending``), ``app_version`` and clock skew (``received − sent_at``).
+reported state as of that moment — its backlog once the batch is stored (``pending``), the
+records it keeps refused (``quarantined``) — ``app_version`` and clock skew (``received − sent_at``).
 
 The body is read by ``sync.api.web.read_json_body`` rather than a pydantic model so that size
 limits apply before parsing and every kind of malformed input gets our own clear error.
@@ -70,7 +71,10 @@ _BATCH_BODY = {
             "sent_at": {"type": "string", "format": "date-time"},
             "records": {"type": "array", "maxItems": 1000, "items": {"type": "object"},
                         "description": "records of schema v1 (sync/records.py); empty = heartbeat"},
-            "pending": {"type": "integer", "minimum": 0},
+            "pending": {"type": "integer", "minimum": 0,
+                        "description": "records left on the device once this batch is stored"},
+            "quarantined": {"type": "integer", "minimum": 0,
+                            "description": "records the server refused, kept on the device"},
             "app_version": {"type": "string", "maxLength": 64}}}}},
 }
 _ERROR = {"content": {"application/json": {"example": {"error": {"code": "…", "message": "…"}}}}}

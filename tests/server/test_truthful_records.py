@@ -1,0 +1,110 @@
+"""What the server says about records is true: identity on meaning, no false quarantine,
+derived ``satisfied``, per-record refusal of unstorable text, and real conflicts decided by
+an admin on the devices page (audited)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from sync.server.models import Device, Quarantine, Rating, Ticket
+from tests.server.dashkit import OFFICE_A, csrf_of, dash  # noqa: F401 - fixture
+from tests.server.serverkit import batch, rating, statuses, ticket
+
+
+def _post(client, headers, recs, **extra):
+    return client.post("/api/v1/batches", json=batch(recs, **extra), headers=headers)
+
+
+def test_a_resend_with_a_new_seq_is_a_duplicate_not_a_conflict(client, device):
+    first = rating()
+    assert statuses(_post(client, device["headers"], [first])) == ["accepted"]
+    again = dict(first, seq=first["seq"] + 1000)  # the same state, queued again after a restart
+    assert statuses(_post(client, device["headers"], [again])) == ["duplicate"]
+    snapshot = ticket()
+    assert statuses(_post(client, device["headers"], [snapshot])) == ["accepted"]
+    assert statuses(_post(client, device["headers"], [dict(snapshot, seq=snapshot["seq"] + 7)])) == ["duplicate"]
+    with client.app.state.db.session() as s:
+        assert s.scalars(select(Quarantine)).all() == []
+
+
+def test_ticket_identity_is_ticket_and_version(client, device):
+    v1 = ticket()
+    assert statuses(_post(client, device["headers"], [v1])) == ["accepted"]
+    v2 = dict(v1, id=str(uuid.uuid4()), version=2, status="called", called_at="2025-07-01T08:05:00+07:00",
+              counter_id=1)
+    assert statuses(_post(client, device["headers"], [v2])) == ["accepted"]  # a later version: an update
+    same_state_other_id = dict(v2, id=str(uuid.uuid4()), seq=v2["seq"] + 1)
+    assert statuses(_post(client, device["headers"], [same_state_other_id])) == ["duplicate"]
+    conflict = dict(v2, id=str(uuid.uuid4()), status="waiting", called_at=None, counter_id=None)
+    answer = _post(client, device["headers"], [conflict])
+    assert statuses(answer) == ["rejected"] and "conflict" in answer.json()["results"][0]["error"]
+    with client.app.state.db.session() as s:
+        assert s.get(Ticket, v1["ticket_id"]).version == 2 and s.get(Ticket, v1["ticket_id"]).status == "called"
+        assert len(s.scalars(select(Quarantine)).all()) == 1
+
+
+def test_text_the_database_cannot_store_is_refused_per_record_and_the_rest_is_stored(client, device):
+    good, broken = rating(), rating(score=1, satisfied=False, comment="Ch\ud800o")
+    answer = client.post("/api/v1/batches", headers={**device["headers"], "Content-Type": "application/json"},
+                         content=__import__("json").dumps(batch([good, broken])).encode())
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected"]
+    assert "comment: contains a broken character (a lone UTF-16 surrogate, U+D800, at position 3)" in results[1]["error"]
+    with client.app.state.db.session() as s:
+        assert s.get(Rating, good["id"]) is not None and s.get(Rating, broken["id"]) is None
+
+
+def test_the_server_derives_satisfied_from_score_and_scale_and_counts_disagreements(client, device):
+    wrong = [rating(score=1, satisfied=True), rating(score=3, scale=5, satisfied=True),
+             rating(score=4, scale=5, satisfied=False)]
+    right = rating(score=2, satisfied=True)
+    assert statuses(_post(client, device["headers"], [*wrong, right])) == ["accepted"] * 4
+    with client.app.state.db.session() as s:
+        assert [s.get(Rating, r["id"]).satisfied for r in [*wrong, right]] == [False, False, True, True]
+        assert s.get(Device, device["device_id"]).satisfied_disagreements == 3
+    assert statuses(_post(client, device["headers"], [dict(wrong[0], satisfied=False)])) == ["duplicate"]
+
+
+def test_the_device_reports_its_backlog_and_quarantine_as_of_each_upload(client, device):
+    _post(client, device["headers"], [rating()], pending=4, quarantined=1)
+    with client.app.state.db.session() as s:
+        row = s.get(Device, device["device_id"])
+        assert (row.pending, row.quarantined) == (4, 1) and row.last_seen_at is not None
+    _post(client, device["headers"], [], pending=0, quarantined=0)  # the idle heartbeat
+    with client.app.state.db.session() as s:
+        assert (s.get(Device, device["device_id"]).pending, s.get(Device, device["device_id"]).quarantined) == (0, 0)
+
+
+def test_a_true_conflict_is_shown_on_the_devices_page_and_decided_with_an_audit(dash):  # noqa: F811
+    headers = dash.devices[(OFFICE_A, "tablet")]["headers"]
+    stored = dash.ratings[0]
+    changed = dict(stored, comment="một bình luận khác", score=1)
+    answer = _post(dash.client, headers, [changed])
+    assert statuses(answer) == ["rejected"]
+    admin = dash.login("tinh")
+    page = admin.get("/dashboard/devices").text
+    assert "Bản ghi bị giữ lại (xung đột)" in page and stored["id"] in page and "một bình luận khác" in page
+    assert "Có bản ghi bị giữ lại" in page
+    with dash.app.state.db.session() as s:
+        entry = s.scalars(select(Quarantine)).one()
+    done = admin.post(f"/dashboard/quarantine/{entry.id}/accept", data={"csrf_token": csrf_of(page)})
+    assert done.status_code == 200 and f"Đã chấp nhận bản ghi {stored['id']}" in done.text
+    with dash.app.state.db.session() as s:
+        assert s.get(Rating, stored["id"]).comment == "một bình luận khác" and s.get(Rating, stored["id"]).score == 1
+        decided = s.get(Quarantine, entry.id)
+        assert (decided.resolution, decided.resolved_by) == ("accepted", "tinh") and decided.resolved_at
+    assert "Không có bản ghi nào bị giữ lại." in admin.get("/dashboard/devices").text
+    again = admin.post(f"/dashboard/quarantine/{entry.id}/discard", data={"csrf_token": csrf_of(page)})
+    assert "already accepted by tinh" in again.text
+    # discard keeps the stored record
+    second = dict(dash.ratings[1], comment="khác nữa")
+    _post(dash.client, headers, [second])
+    with dash.app.state.db.session() as s:
+        entry = s.scalars(select(Quarantine).where(Quarantine.resolution.is_(None))).one()
+    admin.post(f"/dashboard/quarantine/{entry.id}/discard", data={"csrf_token": csrf_of(page)})
+    with dash.app.state.db.session() as s:
+        assert s.get(Rating, second["id"]).comment == dash.ratings[1]["comment"]
+        assert s.get(Quarantine, entry.id).resolution == "discarded"
