@@ -168,10 +168,20 @@ class QueueState:
                 with self._lock:
                     done = {id(item) for item in sent}
                     self._unsent = [item for item in self._unsent if id(item) not in done]
+                    self._save_sent()
                 if len(sent) < len(items):
                     return  # the disk refused a write: retried after the next change
         finally:
             self._outbox_lock.release()
+
+    def _save_sent(self) -> None:
+        """Write down at once that the records reached the outbox: a restart must not queue the
+        same ticket state again (that would be a second record of one state)."""
+        try:
+            self._save()
+        except StoreWriteError:
+            _log.warning("could not note the ticket records as sent; a restart may offer them again "
+                         "(the server counts them once)")
 
     # -- time ----------------------------------------------------------------------------
 

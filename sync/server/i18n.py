@@ -179,7 +179,6 @@ TEXT: dict[str, tuple[str, str]] = {
                          "replaces the stored one. Discard: the stored one stays. Every decision is recorded.")),
     "quarantine_none": ("Không có bản ghi nào bị giữ lại.", "No records are held."),
     "record": ("Bản ghi", "Record"),
-    "reason": ("Lý do", "Reason"),
     "received": ("Nhận lúc", "Received"),
     "accept": ("Chấp nhận", "Accept"),
     "discard": ("Bỏ", "Discard"),

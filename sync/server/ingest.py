@@ -265,6 +265,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
                           {rid: c for rid, c in contacts.items() if rid in new_ratings}, received)
     if ticket_items:
         ticket_items = [item for item in ticket_items if item[0]["id"] not in same_version]
+    if ticket_items:
         new_ids = _insert_new(conn, TicketRecord.__table__, [rec_row for rec_row, _ in ticket_items])
         inserted.update(new_ids)
         _upsert_tickets(conn, insert, [t for r, t in ticket_items if r["id"] in new_ids])

@@ -80,10 +80,11 @@ def test_the_device_reports_its_backlog_and_quarantine_as_of_each_upload(client,
 
 def test_a_true_conflict_is_shown_on_the_devices_page_and_decided_with_an_audit(dash):  # noqa: F811
     headers = dash.devices[(OFFICE_A, "tablet")]["headers"]
-    stored = dash.ratings[0]
+    stored, other = rating(comment="rất tốt"), rating(comment="ổn")
+    assert statuses(_post(dash.client, headers, [stored, other])) == ["accepted", "accepted"]
     changed = dict(stored, comment="một bình luận khác", score=1)
     answer = _post(dash.client, headers, [changed])
-    assert statuses(answer) == ["rejected"]
+    assert statuses(answer) == ["rejected"] and "conflict" in answer.json()["results"][0]["error"]
     admin = dash.login("tinh")
     page = admin.get("/dashboard/devices").text
     assert "Bản ghi bị giữ lại (xung đột)" in page and stored["id"] in page and "một bình luận khác" in page
@@ -100,11 +101,11 @@ def test_a_true_conflict_is_shown_on_the_devices_page_and_decided_with_an_audit(
     again = admin.post(f"/dashboard/quarantine/{entry.id}/discard", data={"csrf_token": csrf_of(page)})
     assert "already accepted by tinh" in again.text
     # discard keeps the stored record
-    second = dict(dash.ratings[1], comment="khác nữa")
+    second = dict(other, comment="khác nữa")
     _post(dash.client, headers, [second])
     with dash.app.state.db.session() as s:
         entry = s.scalars(select(Quarantine).where(Quarantine.resolution.is_(None))).one()
     admin.post(f"/dashboard/quarantine/{entry.id}/discard", data={"csrf_token": csrf_of(page)})
     with dash.app.state.db.session() as s:
-        assert s.get(Rating, second["id"]).comment == dash.ratings[1]["comment"]
+        assert s.get(Rating, second["id"]).comment == "ổn"
         assert s.get(Quarantine, entry.id).resolution == "discarded"
