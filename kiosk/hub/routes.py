@@ -18,6 +18,7 @@ Routes (all JSON unless said otherwise)::
     GET  /api/v1/tickets/day.csv[?day=YYYY-MM-DD] the day's tickets as CSV (any counter's token)
     GET  /media/{name}                           a picture or video of ``hub.display_media``
     POST /api/v1/counters/{id}/rated             {ticket_id}  the tablet stored a rating of it (counter token)
+    GET  /api/v1/openapi.json                    this API as OpenAPI 3 (``kiosk.hub.openapi``)
     GET  /console, /display                      the clerk console and the lobby display
     GET  /t, /t/{token}, …                       the citizen's phone page (kiosk/hub/citizen_routes.py)
 
@@ -51,6 +52,7 @@ from kiosk.hub.citizen_routes import citizen_routes
 from kiosk.hub.core import HubCore
 from kiosk.hub.day_csv import DAY_RE, day_csv, tickets_of_day
 from kiosk.hub.events import format_event
+from kiosk.hub.openapi import hub_openapi
 from kiosk.hub.voice import VoiceUnavailable
 from kiosk.queue import QueueError
 from sync.api.errors import CODES, ApiError
@@ -218,6 +220,9 @@ def build_web_app(hub: HubCore) -> Starlette:
                                 headers={"Cache-Control": "no-cache"})
         return handler
 
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(hub_openapi())
+
     async def index(request: Request) -> Response:
         return RedirectResponse("/display", status_code=307)
 
@@ -226,6 +231,7 @@ def build_web_app(hub: HubCore) -> Starlette:
         Route("/", index),
         Route("/console", page("console.html")),
         Route("/display", page("display.html")),
+        Route("/api/v1/openapi.json", openapi),
         Route("/api/v1/state", state),
         Route("/api/v1/events", events),
         Route("/api/v1/tickets", issue, methods=["POST"]),

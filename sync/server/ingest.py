@@ -221,7 +221,9 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     results: list[dict] = []
     # First occurrence of each id in this batch -> (index in results, hash, kind, row(s), raw record)
     fresh: dict[str, tuple] = {}
-    repeats: list[tuple[int, str, str, object]] = []  # (index, id, hash, raw) for in-batch repeats
+    # in-batch repeats of one identity: (index, own id, id of the first occurrence, hash, raw)
+    repeats: list[tuple[int, str, str, str, object]] = []
+    first_of_version: dict[tuple[str, int], str] = {}  # (ticket, version) -> first record id in this batch
     contacts: dict[str, tuple[str, str]] = {}  # rating id -> (phone, consent) when the citizen left one
     disagreements = 0
     for raw in records:
@@ -239,8 +241,13 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         digest = meaning_hash(rec)
         results.append({"id": _record_id(raw), "status": None})
         if rec["id"] in fresh:
-            repeats.append((index, rec["id"], digest, raw))
+            repeats.append((index, rec["id"], rec["id"], digest, raw))
             continue
+        if rec["kind"] == "ticket":
+            first = first_of_version.setdefault((rec["ticket_id"], rec["version"]), rec["id"])
+            if first != rec["id"]:
+                repeats.append((index, rec["id"], first, digest, raw))
+                continue
         if rec["kind"] == "rating":
             rows = _rating_row(rec, digest, office, device_id, received)
             if rec.get("contact_phone"):
@@ -288,10 +295,10 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         else:
             results[index].update(status=REJECTED, error=CONFLICT_REASON)
             quarantine.append(_quarantine_row(rid, office, device_id, received, raw))
-    for index, rid, digest, raw in repeats:
-        if rid in refused:
-            results[index].update(status=REJECTED, error=refused[rid])
-        elif digest == fresh[rid][1]:
+    for index, rid, first, digest, raw in repeats:
+        if first in refused:
+            results[index].update(status=REJECTED, error=refused[first])
+        elif digest == fresh[first][1]:
             results[index]["status"] = DUPLICATE
         else:
             results[index].update(status=REJECTED, error=CONFLICT_REASON)

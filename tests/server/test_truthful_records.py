@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from sync.server.models import Device, Quarantine, Rating, Ticket
+from sync.server.models import Device, Quarantine, Rating, Ticket, TicketRecord
 from tests.server.dashkit import OFFICE_A, csrf_of, dash  # noqa: F401 - fixture
 from tests.server.serverkit import batch, rating, statuses, ticket
 
@@ -37,11 +37,16 @@ def test_ticket_identity_is_ticket_and_version(client, device):
     assert statuses(_post(client, device["headers"], [v2])) == ["accepted"]  # a later version: an update
     same_state_other_id = dict(v2, id=str(uuid.uuid4()), seq=v2["seq"] + 1)
     assert statuses(_post(client, device["headers"], [same_state_other_id])) == ["duplicate"]
+    v3 = dict(v2, id=str(uuid.uuid4()), version=3, status="finished", served_at="2025-07-01T08:06:00+07:00",
+              finished_at="2025-07-01T08:10:00+07:00", clerk_id="nguyen-van-an")
+    twice_in_one_batch = [v3, dict(v3, id=str(uuid.uuid4()), seq=v3["seq"] + 1)]
+    assert statuses(_post(client, device["headers"], twice_in_one_batch)) == ["accepted", "duplicate"]
     conflict = dict(v2, id=str(uuid.uuid4()), status="waiting", called_at=None, counter_id=None)
     answer = _post(client, device["headers"], [conflict])
     assert statuses(answer) == ["rejected"] and "conflict" in answer.json()["results"][0]["error"]
     with client.app.state.db.session() as s:
-        assert s.get(Ticket, v1["ticket_id"]).version == 2 and s.get(Ticket, v1["ticket_id"]).status == "called"
+        assert s.get(Ticket, v1["ticket_id"]).version == 3 and s.get(Ticket, v1["ticket_id"]).status == "finished"
+        assert s.scalar(select(func.count()).select_from(TicketRecord)) == 3
         assert len(s.scalars(select(Quarantine)).all()) == 1
 
 
@@ -109,3 +114,30 @@ def test_a_true_conflict_is_shown_on_the_devices_page_and_decided_with_an_audit(
     with dash.app.state.db.session() as s:
         assert s.get(Rating, second["id"]).comment == "ổn"
         assert s.get(Quarantine, entry.id).resolution == "discarded"
+
+
+def test_a_client_that_drops_mid_body_is_one_warning_line_not_a_traceback(office_config, tmp_path, caplog):
+    import logging
+    import socket
+
+    from tests.central import Central
+
+    from sync.enrollment import enroll
+
+    central = Central(office_config, f"sqlite:///{tmp_path / 'central.db'}")
+    try:
+        token = enroll(central.url, central.code("tablet", "Quầy 1"), tmp_path / "device").token.encode()
+        with caplog.at_level(logging.WARNING, logger="sync.server"):
+            sock = socket.create_connection(("127.0.0.1", central.port))
+            sock.sendall(b"POST /api/v1/batches HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + b"\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"batch_id\": ")
+            sock.close()
+            deadline = __import__("time").monotonic() + 10
+            while not any("disconnected" in r.getMessage() for r in caplog.records):
+                assert __import__("time").monotonic() < deadline, caplog.text
+                __import__("time").sleep(0.05)
+        server_lines = [r for r in caplog.records if r.name == "sync.server"]
+        assert len(server_lines) == 1 and server_lines[0].levelno == logging.WARNING
+        assert server_lines[0].exc_info is None and "unexpected" not in caplog.text
+    finally:
+        central.close()

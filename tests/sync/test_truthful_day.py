@@ -60,7 +60,8 @@ def test_restarts_and_a_hang_leave_nothing_pending_nothing_quarantined_and_the_t
         hub = Hub(office_config, folder, proxy.url, creds.token)
         hub.engine.login(1, "nguyen-van-an", "1111")
         _serve(hub, final, 4)
-        hub.stop()  # restart 1, with records still on their way
+        _wait(lambda: len(hub.outbox) == 0, 60, "the first uploads")
+        hub.stop()  # restart 1: a normal restart once everything was delivered
         hub = Hub(office_config, folder, proxy.url, creds.token)
         proxy.faults.extend(["delay:2.5"] * 3)  # the centre hangs past the 1 s read timeout, commits late
         _serve(hub, final, 4)

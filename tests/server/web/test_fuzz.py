@@ -50,7 +50,9 @@ def test_every_record_field_with_hostile_values_is_refused_or_stored_cleanly(cli
         answer = client.post("/api/v1/batches", json=batch(chunk), headers=device["headers"])
         assert answer.status_code == 200, answer.text
         for result in answer.json()["results"]:
-            assert result["status"] in ("accepted", "rejected")
+            # "duplicate": a variant that means the same as one already stored (e.g. the same
+            # ticket version with a default written out) is the same record
+            assert result["status"] in ("accepted", "duplicate", "rejected")
             assert result["status"] == "accepted" or result["error"]
         sent += len(chunk)
     assert sent == len(recs)
