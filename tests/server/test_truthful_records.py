@@ -127,7 +127,7 @@ def test_a_client_that_drops_mid_body_is_one_warning_line_not_a_traceback(office
     central = Central(office_config, f"sqlite:///{tmp_path / 'central.db'}")
     try:
         token = enroll(central.url, central.code("tablet", "Quầy 1"), tmp_path / "device").token.encode()
-        with caplog.at_level(logging.WARNING, logger="sync.server"):
+        with caplog.at_level(logging.WARNING, logger="sync.api"):
             sock = socket.create_connection(("127.0.0.1", central.port))
             sock.sendall(b"POST /api/v1/batches HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + b"\r\n"
                          b"Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"batch_id\": ")
@@ -136,7 +136,7 @@ def test_a_client_that_drops_mid_body_is_one_warning_line_not_a_traceback(office
             while not any("disconnected" in r.getMessage() for r in caplog.records):
                 assert __import__("time").monotonic() < deadline, caplog.text
                 __import__("time").sleep(0.05)
-        server_lines = [r for r in caplog.records if r.name == "sync.server"]
+        server_lines = [r for r in caplog.records if r.name == "sync.api"]
         assert len(server_lines) == 1 and server_lines[0].levelno == logging.WARNING
         assert server_lines[0].exc_info is None and "unexpected" not in caplog.text
     finally:
