@@ -36,6 +36,7 @@ __all__ = [
     "Actor",
     "CaseError",
     "NewAlert",
+    "OfficeContacts",
     "acknowledge",
     "add_note",
     "close",
@@ -123,18 +124,29 @@ def enqueue(conn: Connection, alert_id: int | None, event: str, emails: list[str
         conn.execute(insert(Notification), rows)
 
 
-def open_alert(conn: Connection, new: NewAlert, settings: Alerts, now: datetime | None = None) -> int | None:
+class OfficeContacts:
+    """Who hears of one office's new alerts, looked up once per batch: its time zone, the
+    manager new cases are assigned to, and the managers' addresses."""
+
+    def __init__(self, conn: Connection, office_id: str):
+        self.zone = ZoneInfo(conn.scalar(select(Office.timezone).where(Office.id == office_id)) or "Asia/Ho_Chi_Minh")
+        self.manager_id = _manager(conn, office_id)
+        self.emails = _emails(conn, Admin.office_id == office_id)
+
+
+def open_alert(conn: Connection, new: NewAlert, settings: Alerts, now: datetime | None = None,
+               contacts: OfficeContacts | None = None) -> int | None:
     """Raise ``new`` as an alert with its case, audit and notifications; ``None`` when an alert
     with the same (office, rule, key) exists already (the database decides, race-free)."""
     now = now or datetime.now(UTC)
-    zone = ZoneInfo(conn.scalar(select(Office.timezone).where(Office.id == new.office_id)) or "Asia/Ho_Chi_Minh")
+    contacts = contacts or OfficeContacts(conn, new.office_id)
     row = {
         "office_id": new.office_id, "rule": new.rule, "dedup_key": new.dedup_key, "status": OPEN, "opened_at": now,
         "first_at": new.first_at, "last_at": new.last_at, "late": new.late, "counter_id": new.counter_id,
         "clerk_id": new.clerk_id, "summary": new.summary,
         "details": json.dumps(new.details, ensure_ascii=False, sort_keys=True),
-        "assigned_admin_id": _manager(conn, new.office_id),
-        "due_at": due_time(now, settings.due_working_hours, settings.periods(), settings.working_days, zone),
+        "assigned_admin_id": contacts.manager_id,
+        "due_at": due_time(now, settings.due_working_hours, settings.periods(), settings.working_days, contacts.zone),
     }
     stmt = _insert(conn)(Alert).values(row).on_conflict_do_nothing(
         index_elements=["office_id", "rule", "dedup_key"]).returning(Alert.id)
@@ -145,7 +157,7 @@ def open_alert(conn: Connection, new: NewAlert, settings: Alerts, now: datetime 
         conn.execute(insert(AlertRating), [{"alert_id": alert_id, "rating_id": r, "rule": new.rule}
                                            for r in sorted(set(new.rating_ids))])
     log_event(conn, alert_id, SYSTEM, "opened", new.summary + (" (tải lên muộn)" if new.late else ""), now)
-    enqueue(conn, alert_id, "opened", _emails(conn, Admin.office_id == new.office_id), now=now)
+    enqueue(conn, alert_id, "opened", contacts.emails, now=now)
     return alert_id
 
 

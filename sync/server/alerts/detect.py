@@ -29,8 +29,9 @@ __all__ = ["check_silent_day", "on_ratings_stored"]
 
 _CLUSTER_GAP = timedelta(hours=2)  # new ratings further apart than this are judged in separate ranges
 # Ratings read around one range of new ones: far more than any office records in a window
-# (~2,000 a day at the busiest), a bound on the cost if a device's clock sends everything at once.
-MAX_NEIGHBOURS = 2000
+# (~2,000 a day at the busiest office: ~100 in half an hour), a bound on the cost when a device
+# whose clock is stuck sends everything at one instant.
+MAX_NEIGHBOURS = 1000
 
 
 def _fact(row) -> RatingFact:
@@ -56,24 +57,39 @@ def on_ratings_stored(conn: Connection, office_id: str, timezone: str, rows: lis
     if not rows:
         return []
     settings, _ = office_settings(conn, office_id)
+    if not settings.rules:
+        return []
     facts = [_fact(r) for r in rows]
+    who = _Lazy(lambda: cases.OfficeContacts(conn, office_id))
     late_after = timedelta(minutes=settings.late_after_min)
-    names = _clerk_names(conn, office_id)
+    names = _Lazy(lambda: _clerk_names(conn, office_id))
     opened: list[int] = []
     if "severe" in settings.rules:
         for f in facts:
             if is_severe(f, settings.severe_reasons):
                 opened.append(cases.open_alert(conn, cases.NewAlert(
-                    office_id, "severe", f.id, f.created_at, f.created_at, _severe_summary(f, names),
+                    office_id, "severe", f.id, f.created_at, f.created_at, _severe_summary(f, names()),
                     {"counters": [f.counter_id], "clerks": [f.clerk_id] if f.clerk_id else [],
                      "reasons": list(f.reasons), "comment": f.comment},
                     late=is_late(f.created_at, received, late_after), counter_id=f.counter_id,
-                    clerk_id=f.clerk_id, rating_ids=(f.id,)), settings, received))
+                    clerk_id=f.clerk_id, rating_ids=(f.id,)), settings, received, who()))
     if "burst" in settings.rules:
-        opened.extend(_burst(conn, office_id, facts, settings, names, received))
+        opened.extend(_burst(conn, office_id, facts, settings, names, received, who))
     if "trend" in settings.rules:
-        opened.extend(_trend(conn, office_id, ZoneInfo(timezone), facts, settings, names, received))
+        opened.extend(_trend(conn, office_id, ZoneInfo(timezone), facts, settings, names, received, who))
     return [a for a in opened if a is not None]
+
+
+class _Lazy:
+    """A value computed on first use (most batches open no alert and need no contacts)."""
+
+    def __init__(self, make):
+        self._make, self._made, self._value = make, False, None
+
+    def __call__(self):
+        if not self._made:
+            self._value, self._made = self._make(), True
+        return self._value
 
 
 def _clerk_names(conn: Connection, office_id: str) -> dict[str, str]:
@@ -105,8 +121,8 @@ def _clusters(times: list[datetime]) -> list[tuple[datetime, datetime]]:
     return [(a, b) for a, b in ranges]
 
 
-def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: Alerts, names: dict,
-           received: datetime) -> list[int | None]:
+def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: Alerts, names,
+           received: datetime, who) -> list[int | None]:
     window = timedelta(minutes=settings.burst_window_min)
     new_ids = {f.id for f in facts if f.counts}
     if not new_ids:
@@ -116,12 +132,11 @@ def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: 
     qualifying: list[list[RatingFact]] = []
     for first, last in _clusters([f.created_at for f in facts if f.counts]):
         stored = conn.execute(
-            select(Rating.id, Rating.created_at, Rating.counter_id, Rating.clerk_id, Rating.score,
-                   Rating.satisfied, Rating.misuse, Rating.reasons, Rating.comment)
+            select(Rating.id, Rating.created_at, Rating.counter_id, Rating.clerk_id, Rating.score, Rating.satisfied)
             .where(Rating.office_id == office_id, Rating.created_at > first - window,
                    Rating.created_at < last + window, Rating.misuse == false(), Rating.score.is_not(None),
                    Rating.id.not_in(closed_bursts)).order_by(Rating.created_at).limit(MAX_NEIGHBOURS)).all()
-        qualifying.extend(burst_windows([_fact(r._mapping) for r in stored], new_ids, window,
+        qualifying.extend(burst_windows([RatingFact(*r) for r in stored], new_ids, window,
                                         settings.burst_min_answers, settings.burst_unsatisfied_share))
     if not qualifying:
         return []
@@ -138,7 +153,7 @@ def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: 
     clerks = sorted({f.clerk_id for f in unhappy if f.clerk_id})
     bad = sum(1 for f in window_facts if not f.satisfied)
     summary = (f"{bad} trên {len(window_facts)} đánh giá không hài lòng trong {settings.burst_window_min} phút"
-               f" ({_who(counters, clerks, names)})")
+               f" ({_who(counters, clerks, names())})")
     details = {"counters": counters, "clerks": clerks, "answers": len(window_facts), "unsatisfied": bad,
                "window_min": settings.burst_window_min}
     new = cases.NewAlert(office_id, "burst", "open", window_facts[0].created_at, window_facts[-1].created_at,
@@ -146,11 +161,11 @@ def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: 
                          counter_id=counters[0] if len(counters) == 1 else None,
                          clerk_id=clerks[0] if len(clerks) == 1 else None,
                          rating_ids=tuple(f.id for f in unhappy))
-    return [cases.open_alert(conn, new, settings, received)]
+    return [cases.open_alert(conn, new, settings, received, who())]
 
 
 def _trend(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingFact], settings: Alerts,
-           names: dict, received: datetime) -> list[int | None]:
+           names, received: datetime, who) -> list[int | None]:
     opened = []
     today = received.astimezone(zone).date()
     start = today - timedelta(days=settings.trend_days - 1)
@@ -169,13 +184,13 @@ def _trend(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
             continue
         latest = max(f.created_at for f in facts if f.clerk_id == clerk)
         share = f"{satisfied * 100 / rated:.0f}".replace(".", ",")
-        summary = (f"Cán bộ {names.get(clerk, clerk)}: {share}% hài lòng trong {settings.trend_days} ngày "
+        summary = (f"Cán bộ {names().get(clerk, clerk)}: {share}% hài lòng trong {settings.trend_days} ngày "
                    f"({satisfied}/{rated}), dưới mục tiêu {settings.trend_target * 100:.0f}%")
         first = datetime.combine(start, time(0), zone).astimezone(UTC)
         opened.append(cases.open_alert(conn, cases.NewAlert(
             office_id, "trend", f"clerk:{clerk}", first, latest, summary,
             {"clerks": [clerk], "rated": int(rated), "satisfied": int(satisfied), "days": settings.trend_days,
-             "target": settings.trend_target}, clerk_id=clerk), settings, received))
+             "target": settings.trend_target}, clerk_id=clerk), settings, received, who()))
     return opened
 
 
