@@ -399,9 +399,10 @@ def _quarantine_row(rid: str, office: OfficeFacts, device_id: str, received: dat
 
 
 def _without_contact(raw):
-    """A quarantined record keeps no citizen's phone number (it would outlive its erasure)."""
-    if isinstance(raw, dict) and raw.get("contact_phone"):
-        return {**raw, "contact_phone": "(withheld)"}
+    """A quarantined record keeps no citizen's phone number (it would outlive its erasure); an
+    admin who accepts it stores the rating without the call-back request."""
+    if isinstance(raw, dict) and ("contact_phone" in raw or "contact_consent" in raw):
+        return {k: v for k, v in raw.items() if k not in ("contact_phone", "contact_consent")}
     return raw
 
 

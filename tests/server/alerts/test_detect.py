@@ -150,3 +150,15 @@ def test_a_day_with_ratings_is_not_silent(kit):
         settings, _ = office_settings(conn, "phuong-ben-thanh")
         assert check_silent_day(conn, "phuong-ben-thanh", "Asia/Ho_Chi_Minh", day, settings,
                                 datetime.now(UTC)) == []
+
+
+def test_a_quarantined_rating_keeps_no_phone_number(kit):
+    from sync.server.models import Quarantine
+
+    first = kit.rating(recent(1), 1, reasons=["cho-lau"], phone="0912345678")
+    kit.upload([first])
+    conflicting = {**first, "score": 2, "satisfied": True, "reasons": [], "seq": first["seq"] + 1000}
+    assert kit.upload([conflicting])[0]["status"] == "rejected"
+    with kit.app.state.db.engine.connect() as conn:
+        (payload,) = conn.scalars(select(Quarantine.payload)).all()
+    assert "0912345678" not in payload and "contact_consent" not in payload
