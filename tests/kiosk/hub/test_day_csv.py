@@ -54,3 +54,14 @@ def test_the_console_checks_its_counter_token_without_changing_anything(hub, api
     assert api.get("/api/v1/counters/2/auth", headers=auth(2)).json() == {"counter_id": 2}
     assert api.get("/api/v1/counters/2/auth", headers=auth(1)).status_code == 401
     assert api.get("/api/v1/counters/9/auth", headers=auth(1)).status_code == 404
+
+
+def test_text_that_looks_like_a_formula_stays_text(office_config):
+    from kiosk.hub.day_csv import day_csv
+
+    ticket = {"id": "t-1", "number": 1001, "service_id": "=HYPERLINK(\"http://x\")", "priority": False,
+              "status": "waiting", "issued_at": "2026-03-02T08:00:00.000+07:00", "issue_seq": 1,
+              "clerk_id": "@SUM(1)", "counter_id": None}
+    (row,) = list(csv.reader(io.StringIO(day_csv(office_config, [ticket]).decode("utf-8-sig"))))[1:]
+    assert row[1] == "'=HYPERLINK(\"http://x\")" and row[10] == "'@SUM(1)"
+    assert row[4] == "02/03/2026 08:00:00"  # the office's wall clock, day first
