@@ -10,8 +10,10 @@ Device folder: ``<data_dir>/tablet-<N>`` with N the counter given by ``--counter
 (``sync.device_cli.device_dir``); on Android ``<data_dir>`` is the app's private user data
 folder. The outbox is ``<device folder>/outbox``, hub photos go to ``<device folder>/photos``.
 
-When the device has been enrolled (``tablet-rating enroll``), the ``sync.uploader.Uploader``
-runs next to the UI and is woken after every stored rating; the status dot then also turns
+Start-up and teardown (office overlay, outbox, uploader, the hub link stopped before the outbox
+closes) are the shared ``sync.device_runtime.DeviceRuntime``. When the device has been enrolled
+(``tablet-rating enroll`` or its settings screen), the uploader runs next to the UI and is woken
+after every stored rating; the status dot then also turns
 grey ("offline") while uploads fail. The office configuration the central server holds
 (clerks, rating scale, reasons) is applied at start and, when it changes, between ratings.
 """
@@ -24,13 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sync.config import Config
-from sync.config_pull import with_stored_overlay
 from sync.device_cli import device_dir as _device_dir
-from sync.enrollment import EnrollmentError, enroll, load_credentials
-from sync.outbox import Outbox
-from sync.session import session_for
+from sync.device_runtime import DeviceRuntime
 from sync.status import age_in_words
-from sync.uploader import Uploader, start_background_sync
+from sync.uploader import Uploader
 from tablet_rating.hub_link import HubLink
 from tablet_rating.session import ERROR, LINKED, OFFLINE, RatingSession
 from tablet_rating.settings import TabletSettings
@@ -52,38 +51,40 @@ class TabletDevice:
 
     def __init__(self, config: Config, device_dir: str | Path, *, counter_id: int | None = None,
                  call_soon: Callable[..., None] | None = None, offline_fallback_s: float | None = None):
-        self.device_dir = Path(device_dir)
-        self.device_dir.mkdir(parents=True, exist_ok=True)
-        self.config = config = with_stored_overlay(config, self.device_dir)
         self.call_soon = call_soon or (lambda fn, *args: fn(*args))
-        self.settings = TabletSettings.load(self.device_dir, config, counter_id)
-        self.outbox = Outbox(self.device_dir / "outbox")
-        extra = {"offline_fallback_s": offline_fallback_s} if offline_fallback_s is not None else {}
+        self.runtime = DeviceRuntime(
+            config, device_dir, on_config_change=lambda update: self.call_soon(self._office_changed, update))
+        self.device_dir = self.runtime.device_dir
+        self.config = config = self.runtime.config
+        self.outbox = self.runtime.outbox
+        self.link: HubLink | None = None
         try:
+            self.settings = TabletSettings.load(self.device_dir, config, counter_id)
+            extra = {"offline_fallback_s": offline_fallback_s} if offline_fallback_s is not None else {}
             self.session = RatingSession(config, self.outbox, counter_id=self.settings.counter_id,
                                          mode=self.settings.mode, lang=self.settings.lang,
                                          clerk_id=self.settings.clerk_id, **extra)
         except BaseException:
-            self.outbox.close()
+            self.runtime.close()
             raise
-        self.link: HubLink | None = None
-        self.uploader: Uploader | None = None
-        self.enrollment_problem: str | None = None
+        self.runtime.attach(self._stop_link)
         self.session.on_record = self._on_record
+
+    @property
+    def uploader(self) -> Uploader | None:
+        """The running uploader (owned by the device runtime), or None when not enrolled."""
+        return self.runtime.uploader
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> TabletDevice:
-        self._start_uploader()
+        self.runtime.start_uploader()
         self._start_link()
         return self
 
     def stop(self) -> None:
-        self._stop_link()
-        if self.uploader is not None:
-            self.uploader.stop()
-            self.uploader = None
-        self.outbox.close()
+        """Stop the hub link and the uploader, then close the outbox (``DeviceRuntime.close``)."""
+        self.runtime.close()
 
     def status(self) -> str:
         """The status dot: the session's view, turned 'offline' while uploads fail."""
@@ -108,21 +109,13 @@ class TabletDevice:
             self._start_link()
 
     def enroll(self, server_url: str, code: str) -> str:
-        """Trade an admin's one-time code for this tablet's upload token, then start uploading.
+        """Trade an admin's one-time code for this tablet's upload token, then start uploading
+        (``DeviceRuntime.enroll``: the uploader it replaces is stopped first).
 
         Blocking (network): the app runs it off the UI thread. Returns the office id the
         server enrolled the tablet in; raises ``EnrollmentError`` with a message for staff.
         """
-        credentials = enroll(server_url, code, self.device_dir, session=session_for(self.config))
-        self.call_soon(self._restart_uploader)  # on the UI thread, like every other change
-        return credentials.office_id
-
-    def _restart_uploader(self) -> None:
-        if self.uploader is not None:
-            self.uploader.stop()
-            self.uploader = None
-        self.enrollment_problem = None
-        self._start_uploader()
+        return self.runtime.enroll(server_url, code).office_id
 
     # -- what staff see ----------------------------------------------------------------------
 
@@ -145,7 +138,7 @@ class TabletDevice:
         if self.uploader is not None:
             lines.extend(self._upload_lines(lang))
         else:
-            lines.append(self.enrollment_problem or tr(lang, "status.not_enrolled"))
+            lines.append(self.runtime.enrollment_problem or tr(lang, "status.not_enrolled"))
         damaged = self.outbox.damaged_files()
         if damaged:
             lines.append(tr(lang, "status.damaged", n=len(damaged)))
@@ -168,19 +161,6 @@ class TabletDevice:
 
     # -- inside ------------------------------------------------------------------------------
 
-    def _start_uploader(self) -> None:
-        try:
-            creds = load_credentials(self.device_dir)  # read here too, to tell staff what is wrong
-        except EnrollmentError as exc:
-            self.enrollment_problem = str(exc)
-            log.error("%s", exc)
-            return
-        if creds is None:
-            return
-        self.uploader = start_background_sync(
-            self.config, self.outbox, self.device_dir,
-            on_config_change=lambda update: self.call_soon(self._office_changed, update))
-
     def _office_changed(self, update) -> None:
         """The central server changed this office's configuration (clerks, scale, reasons…)."""
         for problem in update.problems:
@@ -190,8 +170,7 @@ class TabletDevice:
             self.session.office_changed(update.config)
 
     def _on_record(self, record: dict) -> None:
-        if self.uploader is not None:
-            self.uploader.notify()
+        self.runtime.notify_uploader()
         if self.link is not None and record.get("ticket_id") and record.get("score") is not None:
             self.link.tell_rated(record["ticket_id"])  # so the citizen's phone page stops offering it
 
