@@ -56,19 +56,17 @@ def _child_cold(config_path: str) -> None:
     from sync.config import load_config
 
     cfg = load_config(config_path)
-    from kiosk.app.run import configure_kivy
+    from kiosk.app.launch import configure_kivy
 
     configure_kivy(cfg)
     from kivy.clock import Clock
 
     from kiosk.app import KioskApp
-    from kiosk.hub import OfficeHub
-    from sync.outbox import Outbox
+    from kiosk.device import KioskDevice
 
-    outbox = Outbox(cfg.data_path / "outbox")
-    hub = OfficeHub(cfg, outbox=outbox, port=0)
-    hub.start()
-    app = KioskApp(cfg, hub)
+    device = KioskDevice(cfg, port=0)
+    device.start()
+    app = KioskApp(device)
 
     def drawn(_dt):
         print(f"HOME {time.time():.6f} {time.process_time() * 1000:.1f}", flush=True)
@@ -77,8 +75,7 @@ def _child_cold(config_path: str) -> None:
     # on_start runs before the first frame; two frames later the home screen is on the glass
     app.bind(on_start=lambda *_: Clock.schedule_once(lambda _dt: Clock.schedule_once(drawn, 0), 0))
     app.run()
-    hub.close()
-    outbox.close()
+    device.close()
 
 
 def _child_taps(config_path: str, taps: int) -> None:
@@ -92,15 +89,13 @@ def _child_taps(config_path: str, taps: int) -> None:
     from kivy.tests.common import UnitTestTouch
 
     from kiosk.app import KioskApp
-    from kiosk.hub import OfficeHub
+    from kiosk.device import KioskDevice
     from sync.config import load_config
-    from sync.outbox import Outbox
     from tests.kivy_driver import KivyDriver
 
     cfg = load_config(config_path)
-    outbox = Outbox(cfg.data_path / "outbox")
-    hub = OfficeHub(cfg, outbox=outbox)
-    app = KioskApp(cfg, hub)
+    device = KioskDevice(cfg)
+    app = KioskApp(device)
     app.debounce_s = 0
     drive = KivyDriver(app).start()
     services = [s.id for s in cfg.services]
@@ -113,18 +108,17 @@ def _child_taps(config_path: str, taps: int) -> None:
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         EventLoop.idle()
-        before = app.last_ticket
+        before = app.flow.ticket
         start, cpu = time.perf_counter(), time.process_time()
         touch.touch_up()
-        while app.last_ticket is before or app.manager.current != "ticket":
+        while app.flow.ticket is before or app.manager.current != "ticket":
             EventLoop.idle()
         EventLoop.idle()  # the frame with the number is drawn
         print(f"TAP {(time.perf_counter() - start) * 1000:.3f} {(time.process_time() - cpu) * 1000:.3f}", flush=True)
         drive.step(2)
-        app.print_thread.join()
+        app.flow.print_thread.join()
     drive.stop()
-    hub.close()
-    outbox.close()
+    device.close()
 
 
 def _run(args: list[str]) -> list[str]:

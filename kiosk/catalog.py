@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import KioskError
 from sync.config import Config
 from sync.store import StoreWriteError, write_atomically
 from sync.text import tidy
@@ -58,7 +59,7 @@ _LINK_RE = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::[0-9]{1,5})?(/
 _DOUBLE_SCHEME_RE = re.compile(r"^(https?://)+(https?://)", re.IGNORECASE)
 
 
-class CatalogError(Exception):
+class CatalogError(KioskError):
     """The catalog file as a whole cannot be used; the catalog in use is unchanged."""
 
 

@@ -18,7 +18,7 @@ from sync.device_cli import add_device_commands
 
 
 def _run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
-    from kiosk.app.run import run_kiosk
+    from kiosk.app.launch import run_kiosk
 
     if args.windowed:
         cfg = dataclasses.replace(cfg, kiosk=dataclasses.replace(cfg.kiosk, fullscreen=False))
@@ -26,9 +26,9 @@ def _run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _hub(cfg: Config, args: argparse.Namespace) -> int:
-    from kiosk.hub.headless import serve_forever
+    from kiosk.device import run_hub_alone
 
-    return serve_forever(cfg)
+    return run_hub_alone(cfg)
 
 
 def build_cli() -> CommandLine:

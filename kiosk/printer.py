@@ -36,6 +36,7 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.errors import KioskError
 from sync.config import Printer as PrinterConfig
 
 __all__ = ["PrinterError", "TicketPrinter", "TicketSlip", "encode_cp1258", "font_path", "qr_image", "render_ticket"]
@@ -47,7 +48,7 @@ _ESC_T_CP1258 = b"\x1bt\x34"  # ESC t 52: CP1258 in the Epson table (python-escp
 _SHAPE_MARKS = {"\u0302", "\u0306", "\u031b"}  # circumflex, breve, horn: part of the letter in CP1258
 
 
-class PrinterError(Exception):
+class PrinterError(KioskError):
     """The ticket could not be printed; the message says which printer and why."""
 
 

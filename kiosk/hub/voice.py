@@ -27,6 +27,7 @@ import threading
 import wave
 from pathlib import Path
 
+from kiosk.errors import KioskError
 from sync.store import write_atomically
 
 __all__ = ["Announcer", "VoiceUnavailable", "announcement_text", "chime", "english_announcement_text",
@@ -36,7 +37,7 @@ _DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "t�
 RATE = 22050  # espeak-ng's output rate: the chime is made at the same rate
 
 
-class VoiceUnavailable(RuntimeError):
+class VoiceUnavailable(KioskError):
     """espeak-ng is missing or failed; the display then shows calls without a voice."""
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import time
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -23,8 +22,6 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from sync.config import load_config
 from sync.enrollment import enroll
-from sync.outbox import Outbox
-from sync.uploader import start_background_sync
 from tests.central import Central
 from tests.conftest import SCREENSHOTS
 
@@ -48,7 +45,7 @@ def wait_for(condition, timeout: float, what: str, step=None):
 
 @pytest.fixture
 def office(tmp_path, config_file):
-    """The shipped office, its central server, and the kiosk hub with its uploader."""
+    """The shipped office, its central server, and the kiosk device (hub and uploader)."""
     first = load_config(config_file)
     central = Central(first, f"sqlite:///{tmp_path / 'central.db'}")
     raw = yaml.safe_load(config_file.read_text(encoding="utf-8"))
@@ -57,7 +54,7 @@ def office(tmp_path, config_file):
     config_file.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     cfg = load_config(config_file)
 
-    from kiosk.hub import OfficeHub
+    from kiosk.device import KioskDevice
     from sync.server.admins import create_admin
 
     with central.db.begin() as session:
@@ -65,30 +62,27 @@ def office(tmp_path, config_file):
     enroll(central.url, central.code("kiosk", "Máy lấy số"), cfg.data_path)
     tablet_dir = cfg.data_path / f"tablet-{COUNTER}"
     enroll(central.url, central.code("tablet", "Quầy 1"), tablet_dir)
-    outbox = Outbox(cfg.data_path / "outbox")
-    hub = OfficeHub(cfg, outbox=outbox, host="127.0.0.1", port=0)
-    hub.start()
-    uploader = start_background_sync(cfg, outbox, cfg.data_path)
-    assert uploader is not None
-    state = {"central": central, "cfg": cfg, "hub": hub, "tablet_dir": tablet_dir, "db": central.db.engine.url}
+    device = KioskDevice(cfg, host="127.0.0.1", port=0)
+    device.start()
+    assert device.uploader is not None
+    state = {"central": central, "cfg": cfg, "device": device, "hub": device.hub, "tablet_dir": tablet_dir,
+             "db": central.db.engine.url}
     yield state
-    uploader.stop()
-    hub.close()
-    outbox.close()
+    device.close()
     state["central"].close()
 
 
-def take_ticket_at_the_kiosk(kivy_driver, cfg, hub) -> int:
+def take_ticket_at_the_kiosk(kivy_driver, device) -> int:
     from kiosk.app import KioskApp
 
-    app = KioskApp(cfg, hub)
+    app = KioskApp(device)
     drive = kivy_driver(app)
     drive.run_for(app.debounce_s + 0.1)  # a citizen's taps are further apart than the debounce
     drive.tap(drive.find_text("Lấy số thứ tự"))
     drive.run_for(app.debounce_s + 0.1)
     drive.tap(drive.find_text("Hộ tịch"))
     drive.wait_until(lambda: app.manager.current == "ticket", what="the ticket screen")
-    drive.wait_until(lambda: not app.print_thread.is_alive(), what="printing")
+    drive.wait_until(lambda: not app.flow.print_thread.is_alive(), what="printing")
     number = int(app.manager.get_screen("ticket").number)
     drive.screenshot("kiosk-ticket")
     drive.stop()
@@ -171,7 +165,7 @@ def test_one_visit_end_to_end_and_again_while_the_central_server_is_down(
     cfg, hub, central = office["cfg"], office["hub"], office["central"]
 
     # --- the first visit --------------------------------------------------------------
-    number = take_ticket_at_the_kiosk(kivy_driver, cfg, hub)
+    number = take_ticket_at_the_kiosk(kivy_driver, office["device"])
     assert number == cfg.service("ho-tich").numbers.first
     app, drive = start_tablet(kivy_driver, cfg, hub, office["tablet_dir"])
     call_and_finish_on_the_console(chromium, hub, cfg, number, first_visit=True)
@@ -206,7 +200,7 @@ def test_one_visit_end_to_end_and_again_while_the_central_server_is_down(
     # --- the same visit again, the central server down during the rating ---------------
     port, database_url = central.port, f"sqlite:///{tmp_path / 'central.db'}"
     central.close()
-    second = take_ticket_at_the_kiosk(kivy_driver, cfg, hub)
+    second = take_ticket_at_the_kiosk(kivy_driver, office["device"])
     assert second == number + 1
     app, drive = start_tablet(kivy_driver, cfg, hub, office["tablet_dir"])
     call_and_finish_on_the_console(chromium, hub, cfg, second, first_visit=False)

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_part_looks_words_up_the_same_way():
-    from kiosk.app.texts import tr as kiosk_tr
+    from kiosk.texts import tr as kiosk_tr
     from sync.server.i18n import tr as server_tr
     from sync.touch.keys import WORDS
     from tablet_rating.texts import tr as tablet_tr
@@ -29,7 +29,7 @@ def test_every_part_looks_words_up_the_same_way():
 
 
 def test_a_missing_word_is_an_error_on_devices_and_shows_its_key_on_web_pages():
-    from kiosk.app.texts import tr as kiosk_tr
+    from kiosk.texts import tr as kiosk_tr
     from sync.server.i18n import tr as server_tr
 
     with pytest.raises(KeyError, match="home.tkae"):

@@ -14,7 +14,7 @@ def _ticket_number(app) -> int:
 
 
 def _wait_printed(drive, app):
-    drive.wait_until(lambda: not app.print_thread.is_alive(), what="printing to finish")
+    drive.wait_until(lambda: not app.flow.print_thread.is_alive(), what="printing to finish")
     drive.step(3)
 
 

@@ -36,14 +36,14 @@ def test_the_admin_enrolls_the_kiosk_on_its_screen_and_ticket_records_start_flow
         admin.ids.enroll_code.text = "SAI-MA-0000"
         drive.tap(admin.ids.enroll)
         drive.wait_until(lambda: "không thành công" in admin.result, timeout=15, what="the refusal")
-        assert app.uploader is None
+        assert app.device.uploader is None
         drive.screenshot("admin_enroll_failed_vi")
 
         admin.ids.enroll_code.text = central.code("kiosk", "Máy lấy số sảnh")
         drive.tap(admin.ids.enroll)
         drive.wait_until(lambda: "Đã đăng ký" in admin.result, timeout=15, what="the enrollment")
         assert (office_config.data_path / "device-credentials.json").exists()
-        assert app.uploader is not None
+        assert app.device.uploader is not None
         drive.screenshot("admin_enrolled_vi")
 
         end = time.monotonic() + 30
@@ -56,6 +56,4 @@ def test_the_admin_enrolls_the_kiosk_on_its_screen_and_ticket_records_start_flow
         else:
             raise AssertionError("the ticket record never reached the central server")
     finally:
-        if getattr(app, "uploader", None) is not None:
-            app.uploader.stop()
         central.close()

@@ -4,8 +4,6 @@ the fault reaches the hub (console and lobby display show it), and the kiosk goe
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 pytestmark = pytest.mark.kivy
@@ -16,18 +14,13 @@ pytestmark = pytest.mark.kivy
     {"backend": "file", "path": "/proc/version"},
     {"backend": "serial", "serial_device": "/dev/ttyS0"},
 ], ids=["usb-no-device", "file-read-only", "serial-no-library"])
-def test_a_failing_printer_still_gives_the_number_tells_staff_and_goes_home(kivy_driver, office_config, hub, printer):
-    from kiosk.app import KioskApp
-
-    config = dataclasses.replace(office_config, kiosk=dataclasses.replace(
-        office_config.kiosk, fullscreen=False, printer=dataclasses.replace(office_config.kiosk.printer, **printer)))
-    app = KioskApp(config, hub, ticket_home_s=1.0)
-    app.debounce_s = 0
+def test_a_failing_printer_still_gives_the_number_tells_staff_and_goes_home(kivy_driver, make_kiosk, hub, printer):
+    app = make_kiosk(printer_overrides=printer, ticket_home_s=1.0)
     drive = kivy_driver(app)
     drive.tap(drive.find_text("Lấy số thứ tự"))
     drive.tap(drive.find_text("Hộ tịch"))
     assert app.manager.current == "ticket"
-    drive.wait_until(lambda: not app.print_thread.is_alive(), what="printing to finish")
+    drive.wait_until(lambda: not app.flow.print_thread.is_alive(), what="printing to finish")
     drive.wait_until(lambda: any(f["source"] == "printer" for f in hub.faults()), what="the fault at the hub")
     (fault,) = [f for f in hub.faults() if f["source"] == "printer"]
     assert fault["message"].startswith(f"printer {printer['backend']} (")

@@ -14,7 +14,7 @@ def test_kiosk_runs_fullscreen_without_cursor_with_exactly_one_input_provider(co
     script = (
         "import json, sys\n"
         "from sync.config import load_config\n"
-        "from kiosk.app.run import configure_kivy\n"
+        "from kiosk.app.launch import configure_kivy\n"
         "configure_kivy(load_config(sys.argv[1]))\n"
         "from kivy.config import Config\n"
         "print(json.dumps({'input': dict(Config.items('input')),\n"

@@ -1,6 +1,7 @@
 """Starting the kiosk for real (``kiosk`` with no subcommand): Kivy set up for a public
-touchscreen, the office hub embedded, uploads to the central server in the background (when
-``sync.server_url`` is set and the kiosk is enrolled), the app run until an admin exits it.
+touchscreen, the ``KioskDevice`` started (office hub, outbox, uploads to the central server
+in the background when ``sync.server_url`` is set and the kiosk is enrolled), the app run over
+it until an admin exits it, then the device closed.
 
 Kivy reads its configuration when its window module is imported, so ``configure_kivy`` runs
 first and this module imports Kivy's window (through ``kiosk.app``) only afterwards:
@@ -18,15 +19,12 @@ are durable, so a restarted kiosk carries on with the same numbers.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
 from sync.config import Config
 
 __all__ = ["configure_kivy", "run_kiosk"]
-
-log = logging.getLogger(__name__)
 
 
 def configure_kivy(cfg: Config) -> None:
@@ -43,32 +41,27 @@ def configure_kivy(cfg: Config) -> None:
 
 
 def run_kiosk(cfg: Config) -> int:
-    from sync.config_pull import with_stored_overlay
+    """``kiosk``: the device (outbox, hub on the LAN, uploads) with the touchscreen over it,
+    until an admin exits; the device is closed after the app ends, whatever happened."""
+    from kiosk.device import KioskDevice
+    from kiosk.hub import HubStartError
+    from sync.outbox import OutboxLocked
 
-    cfg = with_stored_overlay(cfg, cfg.data_path)  # the office as the central server last described it
-    configure_kivy(cfg)
-    from kiosk.hub import HubStartError, OfficeHub
-    from sync.outbox import Outbox
-
-    outbox = Outbox(cfg.data_path / "outbox")
-    hub = OfficeHub(cfg, outbox=outbox)
     try:
-        hub.start()
-    except HubStartError as exc:
-        print(f"error: the office hub could not start: {exc}", file=sys.stderr)
-        outbox.close()
+        device = KioskDevice(cfg)  # the office as the central server last described it
+    except OutboxLocked as exc:
+        print(f"error: {exc} — is the kiosk or `kiosk hub` already running?", file=sys.stderr)
         return 1
-    from sync.uploader import start_background_sync
-
-    # ticket records leave through the central server when configured and enrolled
-    uploader = start_background_sync(cfg, outbox, cfg.data_path)
     try:
+        configure_kivy(device.config)
+        try:
+            device.start()
+        except HubStartError as exc:
+            print(f"error: the office hub could not start: {exc}", file=sys.stderr)
+            return 1
         from kiosk.app import KioskApp
 
-        KioskApp(cfg, hub, uploader=uploader).run()
+        KioskApp(device).run()
     finally:
-        if uploader is not None:
-            uploader.stop()
-        hub.close()
-        outbox.close()
+        device.close()
     return 0
