@@ -89,14 +89,14 @@ class TouchKey(ButtonBehavior, Label):
 class KeyStyle:
     """Colours and sizes of a keyboard's keys (mixed into ``VietKeyboard`` and ``PinPad``)."""
 
-    font_size = NumericProperty(dp(26))
+    font_size = NumericProperty("26dp")  # a unit string: importing must not open the window
     key_rgba = ColorProperty([1, 1, 1, 1])
     key_color = ColorProperty([0.08, 0.1, 0.14, 1])
     accent_rgba = ColorProperty([0.85, 0.9, 1, 1])  # tone keys; the PIN pad's OK key
     accent_color = ColorProperty([0.08, 0.1, 0.14, 1])
     line_rgba = ColorProperty([0.6, 0.62, 0.66, 1])
     line_width = NumericProperty(1.2)
-    gap = NumericProperty(dp(6))
+    gap = NumericProperty("6dp")
 
     _STYLE = ("font_size", "key_rgba", "key_color", "accent_rgba", "accent_color", "line_rgba", "line_width", "gap")
 

@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.flow import KioskFlow
 from kiosk.printer import TicketPrinter
+from tests.kiosk.test_printer import decoded_qr, raster_pictures
 
 
 class Monotonic:
@@ -55,6 +56,8 @@ def test_a_ticket_is_shown_at_once_printed_after_and_the_screen_goes_home_by_its
     assert shown.ticket.number == 2001 and shown.ticket.priority and shown.service_name == "Chứng thực"
     assert not shown.printing and shown.print_error is None and changes[-1] == ("ticket", False)
     assert flow.printer.jobs == 1 and flow.printer.last_job.endswith(b"\x1dV\x00")
+    assert shown.page_url == device.hub.citizen.page_url(shown.ticket.id) and shown.code
+    assert decoded_qr(raster_pictures(flow.printer.last_job)) == [shown.page_url]  # the phone page, printed
     assert not flow.priority  # the next citizen starts without priority
     (waiting,) = device.engine.waiting()
     assert waiting.id == shown.ticket.id and waiting.priority
