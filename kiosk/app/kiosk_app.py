@@ -184,6 +184,20 @@ class KioskApp(App):
             search._search()
 
     # -- the flow on screen ------------------------------------------------------------------
+    # The flow decides; these three properties mirror it both ways, so a kv rule or a test that
+    # sets ``app.large`` (or ``lang``, ``priority``) tells the flow as a tap would.
+    def on_lang(self, _app, lang: str) -> None:
+        if hasattr(self, "flow"):
+            self.flow.set_lang(lang)
+
+    def on_large(self, _app, large: bool) -> None:
+        if hasattr(self, "flow"):
+            self.flow.set_large(large)
+
+    def on_priority(self, _app, priority: bool) -> None:
+        if hasattr(self, "flow"):
+            self.flow.set_priority(priority)
+
     def _on_flow(self, flow: KioskFlow) -> None:
         self.lang, self.large, self.priority = flow.lang, flow.large, flow.priority
         if not hasattr(self, "manager"):

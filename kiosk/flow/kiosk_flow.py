@@ -125,19 +125,29 @@ class KioskFlow:
 
     def toggle_lang(self) -> None:
         languages = self.config.kiosk.languages
-        self.lang = languages[(languages.index(self.lang) + 1) % len(languages)] if self.lang in languages else "vi"
-        self.touched()
-        self._changed()
+        self.set_lang(languages[(languages.index(self.lang) + 1) % len(languages)] if self.lang in languages else "vi")
 
     def toggle_large(self) -> None:
-        self.large = not self.large
-        self.touched()
-        self._changed()
+        self.set_large(not self.large)
 
     def toggle_priority(self) -> None:
-        self.priority = not self.priority
-        self.touched()
-        self._changed()
+        self.set_priority(not self.priority)
+
+    def set_lang(self, lang: str) -> None:
+        self._set("lang", lang)
+
+    def set_large(self, large: bool) -> None:
+        self._set("large", bool(large))
+
+    def set_priority(self, priority: bool) -> None:
+        self._set("priority", bool(priority))
+
+    def _set(self, name: str, value) -> None:
+        """A citizen's choice (language, large text, priority): a touch, and shown at once."""
+        if getattr(self, name) != value:
+            self.touched()
+            setattr(self, name, value)
+            self._changed()
 
     def open_field(self, field_name: str) -> None:
         self.field_name = field_name

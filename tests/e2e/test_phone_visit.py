@@ -53,17 +53,17 @@ def shot(driver, name: str) -> None:
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
 
-def take_ticket_and_scan_it(kivy_driver, cfg, hub) -> tuple[int, str]:
+def take_ticket_and_scan_it(kivy_driver, device) -> tuple[int, str]:
     from kiosk.app import KioskApp
 
-    app = KioskApp(cfg, hub)
+    app = KioskApp(device)
     drive = kivy_driver(app)
     drive.run_for(app.debounce_s + 0.1)
     drive.tap(drive.find_text("Lấy số thứ tự"))
     drive.run_for(app.debounce_s + 0.1)
     drive.tap(drive.find_text("Hộ tịch"))
     drive.wait_until(lambda: app.manager.current == "ticket", what="the ticket screen")
-    drive.wait_until(lambda: not app.print_thread.is_alive(), what="printing")
+    drive.wait_until(lambda: not app.flow.print_thread.is_alive(), what="printing")
     drive.step(3)
     drive.screenshot("kiosk-ticket-with-qr")
     number = int(app.manager.get_screen("ticket").number)
@@ -101,7 +101,7 @@ def test_a_citizen_follows_the_queue_on_the_phone_and_rates_from_it(kivy_driver,
     cfg, hub, central = office["cfg"], office["hub"], office["central"]
     for _ in range(2):  # two citizens came before
         requests.post(f"{hub.base_url}/api/v1/tickets", json={"service_id": "ho-tich"}, timeout=10).raise_for_status()
-    number, url = take_ticket_and_scan_it(kivy_driver, cfg, hub)
+    number, url = take_ticket_and_scan_it(kivy_driver, office["device"])
     assert url.startswith(f"{cfg.citizen_base_url}/t/")
 
     # --- the page shows the place in the queue ---------------------------------------------

@@ -44,7 +44,7 @@ def test_priority_is_a_choice_that_says_touch_here_shows_its_state_and_costs_one
     drive.tap(choice)
     assert app.priority and "ĐÃ CHỌN ƯU TIÊN" in choice.text and choice.active
     drive.tap(drive.find_text("Hộ tịch"))
-    drive.wait_until(lambda: not app.print_thread.is_alive(), timeout=15, what="printing")
+    drive.wait_until(lambda: not app.flow.print_thread.is_alive(), timeout=15, what="printing")
     assert hub.engine.waiting()[0].priority  # home → take → priority → service: one extra tap
 
 

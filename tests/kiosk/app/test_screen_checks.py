@@ -23,7 +23,7 @@ def _visit(drive, app):
     app.priority = True
     yield "take-priority"
     app.take_ticket("ho-tich")
-    drive.wait_until(lambda: not app.print_thread.is_alive(), timeout=15, what="the ticket printed")
+    drive.wait_until(lambda: not app.flow.print_thread.is_alive(), timeout=15, what="the ticket printed")
     drive.step(3)
     yield "ticket"
     app.go("fields")
