@@ -1,5 +1,6 @@
-"""In-memory rate limits: uploads per device and logins per client at the centre, and the
-citizen page's lookups and ratings per token and per address at hub and centre.
+"""In-memory rate limits: the citizen page's lookups and ratings per token and per address at
+hub and centre. (The centre's limits on device uploads, logins and enrollments live in its
+database, shared by every server process: ``sync.server.limits``.)
 
 A token bucket per key: ``rate`` tokens per second refill up to ``burst``; each request
 takes one. ``take`` answers how many seconds to wait when the bucket is empty, which the

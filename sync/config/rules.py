@@ -163,6 +163,17 @@ def check_rules(cfg: Config, problems: Problems) -> None:
     if cfg.sync.ca_bundle and not cfg.path(cfg.sync.ca_bundle).is_file():
         problems.add("sync.ca_bundle", f"file not found: {cfg.path(cfg.sync.ca_bundle)}",
                      f"không tìm thấy tệp: {cfg.path(cfg.sync.ca_bundle)}")
+    if cfg.server.replica_url and not re.match(r"^postgres(ql)?(\+psycopg)?://", cfg.server.replica_url):
+        problems.add("server.replica_url", "expected a PostgreSQL URL like postgresql+psycopg://user@host/db",
+                     "cần địa chỉ PostgreSQL dạng postgresql+psycopg://người-dùng@máy/cơ-sở-dữ-liệu")
+    for key, value, minimum in (("device_requests_per_s", cfg.server.device_requests_per_s, None),
+                                ("device_burst", cfg.server.device_burst, 1),
+                                ("login_attempts_per_min", cfg.server.login_attempts_per_min, None),
+                                ("replica_max_lag_s", cfg.server.replica_max_lag_s, None)):
+        if (value < minimum) if minimum is not None else (value <= 0):
+            limit = f">= {minimum}" if minimum is not None else "> 0"
+            problems.add(f"server.{key}", f"expected a number {limit}, found {value}",
+                         f"cần một số {limit}, nhưng gặp {value}")
     _check_notifications(cfg, problems)
     check_alerts(cfg.alerts, "alerts", problems)
 

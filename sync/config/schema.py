@@ -226,6 +226,22 @@ class Server:
     webhook_url: str = setting("Alerts are also POSTed here as JSON (bridges to chat apps); empty = none.", default="")
     webhook_secret: str = setting("Secret for the webhook's HMAC-SHA256 signature header (use ${ENV_VAR}).",
                                   default="")
+    replica_url: str = setting(
+        "Optional PostgreSQL streaming replica (hot standby) of database_url, e.g. "
+        "postgresql+psycopg://reader@replica-host/db: dashboards, exports and reports read from it while it answers "
+        "and keeps up; uploads and logins always write to database_url. Empty = everything on database_url.",
+        default="")
+    replica_max_lag_s: float = setting(
+        "How many seconds the replica may be behind the primary before reads go back to the primary "
+        "(the dashboard footer shows which one answered and the lag).", default=30.0)
+    device_requests_per_s: float = setting(
+        "Uploads per second one device may make, sustained (429 with Retry-After beyond; shared by every server "
+        "process on the database).", default=20.0)
+    device_burst: int = setting("Uploads one device may make back to back before device_requests_per_s applies.",
+                                default=40)
+    login_attempts_per_min: float = setting(
+        "Sign-in attempts per minute from one address for one username (also enrollment attempts per address).",
+        default=10.0)
 
 
 @dataclass(frozen=True, kw_only=True)

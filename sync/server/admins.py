@@ -9,7 +9,9 @@ Secrets (``sync.api.security``): passwords are Argon2 hashes; bearer tokens and 
 cookies are random 32-byte secrets of which only SHA-256 hashes are stored.
 
 Per-account lockout: ``LOCKOUT_AFTER`` wrong passwords in a row lock the account for
-``LOCKOUT_MINUTES``; a correct password resets the count. (The per-client rate limit of
+``LOCKOUT_MINUTES``; a correct password resets the count. Count and lock live in the
+``admins`` row and are changed by single UPDATE statements, so several server processes on
+one database lock an account as one. (The per-client rate limit of
 login attempts is the web layer's: ``sync.server.web.auth.login_allowed``.)
 
 Dashboard sessions carry a per-session CSRF token that every form POST must echo back
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from sync.api.security import hash_password, new_secret, password_needs_rehash, secret_hash, verify_password
@@ -140,10 +142,13 @@ def authenticate(db: DbSession, username: str, password: str) -> Admin:
         minutes = max(1, int((admin.locked_until - now).total_seconds() // 60) + 1)
         raise AuthError("account_locked", f"too many wrong passwords: account locked for {minutes} more minute(s)")
     if not verify_password(admin.password_hash, password):
-        admin.failed_logins += 1
-        if admin.failed_logins >= LOCKOUT_AFTER:
-            admin.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
-            admin.failed_logins = 0
+        # Counted in the database, in one statement: server processes sharing the database
+        # each see every wrong attempt, whichever of them took it.
+        failed = db.execute(update(Admin).where(Admin.id == admin.id)
+                            .values(failed_logins=Admin.failed_logins + 1).returning(Admin.failed_logins)).scalar_one()
+        if failed >= LOCKOUT_AFTER:
+            db.execute(update(Admin).where(Admin.id == admin.id)
+                       .values(locked_until=now + timedelta(minutes=LOCKOUT_MINUTES), failed_logins=0))
             raise AuthError("account_locked",
                             f"too many wrong passwords: account locked for {LOCKOUT_MINUTES} minutes")
         raise AuthError("bad_credentials", "wrong username or password")

@@ -34,7 +34,8 @@ def _database(cfg: Config, args: argparse.Namespace, *, migrate_if_empty: bool =
     """Open the database; migrate it when it is empty, refuse when its schema is older."""
     from sync.server.db import Database, current_revision, head_revision
 
-    db = Database(_url(cfg, args))
+    db = Database(_url(cfg, args), replica_url=cfg.server.replica_url,
+                  replica_max_lag_s=cfg.server.replica_max_lag_s)
     if db.is_empty() and migrate_if_empty:
         db.migrate()
     elif current_revision(db.engine) != head_revision():
@@ -83,8 +84,8 @@ def _run(cfg: Config, args: argparse.Namespace) -> int:
 def worker_app():
     """The app of one uvicorn worker process (``run --workers N``), built from the same config.
 
-    Rate limits are kept per process, so with N workers a device may send up to N times its
-    allowance; the database keeps every upload idempotent whichever worker takes it.
+    Workers share everything through the database — rate limits, lockouts, sessions,
+    enrollment codes — so N workers (or N ``run`` processes on several hosts) act as one.
     """
     import os
 

@@ -36,6 +36,7 @@ from sync.server.formats import fmt_dt, fmt_duration, fmt_num
 from sync.server.i18n import parse_day, tr
 from sync.server.labels import Names
 from sync.server.models import DEVICE_KINDS, Device
+from sync.server.replica import ReadSource
 
 __all__ = ["DEFAULT_DAYS", "MIN_N", "PageData", "PageFilter", "breakdown", "devices", "exports", "feedback",
            "load_page", "overview", "page_filter", "qr_svg", "revoke_for", "tickets"]
@@ -91,12 +92,15 @@ class PageData:
     offices: list[tuple[str, str]]  # (id, name) the admin may see, by name
     data: dict
     open_cases: int = 0  # the nav badge: open alert cases the admin may see
+    source: ReadSource | None = None  # which database answered (the read replica, or the primary and why)
 
 
 def load_page(db: Database, principal: Principal, filt: PageFilter, lang: str,
-              build: Callable[[object, PageFilter, Names, str], dict]) -> PageData:
-    """Open one read connection, load the names, and run the page's ``build(conn, filt, names, lang)``."""
-    with db.engine.connect() as conn:
+              build: Callable[[object, PageFilter, Names, str], dict], primary: bool = False) -> PageData:
+    """Open one read connection — on the read replica when there is one and it keeps up, on the
+    primary with ``primary=True`` (a page right after a change must show it) — load the names,
+    and run the page's ``build(conn, filt, names, lang)``."""
+    with db.reading(primary) as (conn, source):
         if conn.dialect.name == "postgresql":
             # these grouped scans finish in well under a second; compiling them with JIT
             # costs ~0.1 s more than it saves
@@ -105,7 +109,7 @@ def load_page(db: Database, principal: Principal, filt: PageFilter, lang: str,
         offices = [(oid, o.name) for oid, o in sorted(names.offices.items(), key=lambda kv: kv[1].name)
                    if principal.can_see(oid)]
         return PageData(names, offices, build(conn, filt, names, lang),
-                        cases.open_count(conn, principal.office_ids_for(None)))
+                        cases.open_count(conn, principal.office_ids_for(None)), source)
 
 
 def _single_office(filt: PageFilter) -> str | None:

@@ -10,6 +10,10 @@ SQLite specifics, set on every connection: WAL journal (readers never block the 
 concurrent writers queue up instead of failing with "database is locked" when one of them
 upgrades a read transaction to a write.
 
+Reads that only show data (dashboards, exports, reports) go through ``Database.reading()``:
+with a read replica configured (``server.replica_url``) they go there while it answers and
+keeps up, else to the primary — see ``sync.server.replica``. Everything else uses the primary.
+
 Migrations are Alembic scripts shipped inside the package (``sync/server/migrations``) and
 run programmatically: ``migrate(url)`` brings any database to the latest schema; no
 ``alembic.ini`` is needed.
@@ -23,8 +27,11 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync.server.replica import ReadRouter
+
 __all__ = ["Database", "current_revision", "head_revision", "make_engine", "migrate", "normalise_url"]
 
+REPLICA_CONNECT_TIMEOUT_S = 2  # a replica that does not answer quickly is treated as down
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -109,12 +116,26 @@ def head_revision() -> str:
 
 class Database:
     """The server's engine and session factory. ``with db.session() as s:`` opens a session;
-    ``with db.begin() as s:`` opens one inside a transaction committed at the end."""
+    ``with db.begin() as s:`` opens one inside a transaction committed at the end;
+    ``with db.reading() as (conn, source):`` a read-only connection, on the replica if one is
+    configured and fresh enough (``source`` says which one answered, for the page footer)."""
 
-    def __init__(self, url: str, **engine_kwargs):
+    def __init__(self, url: str, *, replica_url: str = "", replica_max_lag_s: float = 30.0, **engine_kwargs):
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        replica = None
+        if replica_url:
+            if not self.url.startswith("postgresql") or not normalise_url(replica_url).startswith("postgresql"):
+                raise ValueError("server.replica_url: a read replica needs PostgreSQL for both "
+                                 "server.database_url and server.replica_url")
+            replica = make_engine(replica_url, connect_args={"connect_timeout": REPLICA_CONNECT_TIMEOUT_S},
+                                  pool_size=5, max_overflow=5)
+        self.reads = ReadRouter(self.engine, replica, replica_max_lag_s)
+
+    def reading(self, primary: bool = False):
+        """``with db.reading() as (conn, source):`` see ``ReadRouter.connect``."""
+        return self.reads.connect(primary)
 
     @property
     def dialect(self) -> str:
@@ -134,3 +155,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.reads.replica is not None:
+            self.reads.replica.dispose()

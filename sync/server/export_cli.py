@@ -49,7 +49,8 @@ def run_export_command(db, args) -> int:
     except (KeyError, OSError):
         user = "unknown"
     try:
-        rows = export_to_file(db.engine, req, out, f"cli:{user}", [req.office_id] if req.office_id else None)
+        rows = export_to_file(db.engine, req, out, f"cli:{user}", [req.office_id] if req.office_id else None,
+                              reader=db.reads.answering().engine)
     finally:
         db.dispose()
     print(f"{out}: {rows} ratings from {req.date_from} to {req.date_to} ({req.format})")

@@ -463,9 +463,10 @@ def audit_finish(engine: Engine, audit_id: int, rows: int) -> None:
 
 
 def export_to_file(engine: Engine, req: ExportRequest, out: str | Path, username: str,
-                   office_ids: list[str] | None = None) -> int:
+                   office_ids: list[str] | None = None, reader: Engine | None = None) -> int:
     """Write an export to ``out`` (atomically: a temporary file renamed at the end) and audit
     it; returns the number of rows."""
+    reader = reader or engine
     out = Path(out)
     audit_id = audit_start(engine, username, f"ratings.{req.format}", req.audit_filters())
     rows = 0
@@ -474,14 +475,14 @@ def export_to_file(engine: Engine, req: ExportRequest, out: str | Path, username
         if req.format == "csv":
             counter = [0]
             with tmp:
-                for chunk in csv_export(engine, req, office_ids, counter):
+                for chunk in csv_export(reader, req, office_ids, counter):
                     tmp.write(chunk)
                 tmp.flush()
                 os.fsync(tmp.fileno())
             rows = counter[0]
         else:
             tmp.close()
-            rows = write_xlsx(rating_rows(engine, req, office_ids), tmp.name, req.lang)
+            rows = write_xlsx(rating_rows(reader, req, office_ids), tmp.name, req.lang)
         os.replace(tmp.name, out)
     finally:
         if os.path.exists(tmp.name):

@@ -14,7 +14,7 @@ from datetime import date
 
 from sync.words import LANGS, WordTable
 
-__all__ = ["DAY_PATTERN", "LANGS", "LANG_COOKIE", "TEXT", "month_name", "parse_day", "tr"]
+__all__ = ["DAY_PATTERN", "LANGS", "LANG_COOKIE", "TEXT", "month_name", "parse_day", "read_source_text", "tr"]
 
 # The filter bar's date fields are plain text in dd/mm/yyyy, the way Vietnamese offices write
 # dates: a browser's own date field follows the browser's locale (mm/dd/yyyy on an English PC).
@@ -51,6 +51,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_devices": ("Thiết bị", "Devices"),
     "nav_exports": ("Xuất dữ liệu & báo cáo", "Exports & reports"),
     "nav_audit": ("Nhật ký xuất dữ liệu", "Export log"),
+    "source_primary": ("Số liệu từ máy chủ chính.", "Figures from the primary database."),
+    "source_replica": ("Số liệu từ bản sao đọc, trễ {lag} so với máy chủ chính.",
+                       "Figures from the read replica, {lag} behind the primary."),
+    "source_replica_down": ("Số liệu từ máy chủ chính: bản sao đọc không trả lời.",
+                            "Figures from the primary database: the read replica does not answer."),
+    "source_replica_lagging": ("Số liệu từ máy chủ chính: bản sao đọc trễ {lag}, quá giới hạn {limit}.",
+                               ("Figures from the primary database: the read replica is {lag} behind, "
+                                "over the {limit} limit.")),
+    "source_lag_unknown": ("chưa rõ bao lâu", "an unknown time"),
     "from": ("Từ ngày", "From"),
     "to": ("Đến ngày", "To"),
     "day_format": ("ngày/tháng/năm, ví dụ 02/03/2026", "day/month/year, e.g. 02/03/2026"),
@@ -316,6 +325,24 @@ TEXT: dict[str, tuple[str, str]] = {
 
 
 tr = WordTable(TEXT, missing_shows_key=True)
+
+
+def _seconds(value: float, lang: str) -> str:
+    text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    return f"{text} s" if lang == "en" else f"{text.replace('.', ',')} giây"
+
+
+def read_source_text(source, lang: str, limit_s: float) -> str:
+    """The footer line saying which database answered a page and how far behind it is
+    (``source`` is a ``sync.server.replica.ReadSource``)."""
+    lag = tr(lang, "source_lag_unknown") if source.lag_s is None else _seconds(source.lag_s, lang)
+    if source.role == "replica":
+        return tr(lang, "source_replica", lag=lag)
+    if source.fallback == "unreachable":
+        return tr(lang, "source_replica_down")
+    if source.fallback == "lagging":
+        return tr(lang, "source_replica_lagging", lag=lag, limit=_seconds(limit_s, lang))
+    return tr(lang, "source_primary")
 
 
 def month_name(month: str) -> str:

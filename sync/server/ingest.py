@@ -7,11 +7,13 @@ stick), so both follow exactly the same rules:
    server knows: its ``office_id`` must be the office of the uploading device, and its
    counter and service must exist in that office. A bad record is ``rejected`` with a reason;
    the good records of the same batch are stored anyway.
-2. Records are inserted with ``INSERT … ON CONFLICT (id) DO NOTHING RETURNING id`` (the
-   dialect's insert, on SQLite and PostgreSQL alike), sorted by id so concurrent batches
-   lock rows in the same order. Whatever the database returns was ``accepted``. That is what
-   makes uploads idempotent under concurrency: two copies of a batch racing each other can
-   never both insert a record.
+2. Record ids go first into the id tables (``rating_ids``, ``ticket_records``, keyed by the
+   id alone — see ``models`` for why the month-partitioned ``ratings`` itself cannot be)
+   with ``INSERT … ON CONFLICT (id) DO NOTHING RETURNING id`` (the dialect's insert, on
+   SQLite and PostgreSQL alike), sorted by id so concurrent batches lock rows in the same
+   order. Whatever the database returns was ``accepted``, and only those ratings are then
+   stored in ``ratings``. That is what makes uploads idempotent under concurrency: two copies
+   of a batch racing each other can never both insert a record.
 3. A record that was not inserted already exists. Identity and content are defined on the
    record's meaning, not its transport (``meaning_hash``: every field but the id and the
    device's sequence number). Same meaning = a ``duplicate`` — success for the device, which
@@ -30,7 +32,9 @@ left with consent apart from the rating (``rating_contacts``, never exported).
 
 Ticket snapshots are stored the same way in ``ticket_records``; each newly accepted snapshot
 then upserts ``tickets``, where a row only moves to a *higher* version, so snapshots may
-arrive in any order and the ticket ends in its latest state.
+arrive in any order and the ticket ends in its latest state. A ticket's row is keyed by its
+issue date too (month partitions), so a snapshot claiming another issue date than the
+ticket's earlier snapshots is ``rejected`` naming the date stored.
 
 One rating per ticket (tablet or phone): a rating with a score and a ticket claims the
 ticket in ``rated_tickets`` (insert-or-ignore on office + ticket, in the batch's transaction,
@@ -55,7 +59,7 @@ from sqlalchemy.engine import Connection
 
 from sync.records import RecordError, validate
 from sync.server.alerts.detect import on_ratings_stored
-from sync.server.models import Counter, Office, Quarantine, RatedTicket, Rating, Service, Ticket, TicketRecord
+from sync.server.models import Counter, Office, Quarantine, RatedTicket, Rating, RatingId, Service, Ticket, TicketRecord
 from sync.server.stats import satisfied_for
 
 __all__ = ["OfficeFacts", "Outcome", "content_hash", "ingest_records", "load_office_facts", "meaning_hash"]
@@ -169,7 +173,7 @@ def _rating_row(rec: dict, digest: str, office: OfficeFacts, device_id: str, rec
         "scale": rec["scale"], "satisfied": rec["satisfied"],
         "reasons": json.dumps(rec["reasons"], ensure_ascii=False), "comment": rec["comment"],
         "misuse": rec["misuse"], "lang": rec["lang"], "channel": rec.get("channel", "tablet"),
-        "received_at": received, "content_hash": digest,
+        "received_at": received,
     }
 
 
@@ -178,7 +182,7 @@ def _ticket_rows(rec: dict, digest: str, office: OfficeFacts, device_id: str, re
     local_date, local_hour = _local(issued, _zone(office.timezone))
     record_row = {"id": rec["id"], "ticket_id": rec["ticket_id"], "office_id": office.id, "device_id": device_id,
                   "source_device_id": rec["device_id"], "seq": rec["seq"], "version": rec["version"],
-                  "received_at": received, "content_hash": digest}
+                  "local_date": local_date, "received_at": received, "content_hash": digest}
     ticket_row = {
         "ticket_id": rec["ticket_id"], "office_id": office.id, "version": rec["version"], "number": rec["number"],
         "service_id": rec["service_id"], "priority": rec["priority"], "status": rec["status"],
@@ -256,6 +260,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
             rows = _ticket_rows(rec, digest, office, device_id, received)
         fresh[rec["id"]] = (index, digest, rec["kind"], rows, raw, rec)
 
+    moved = _refuse_moved_tickets(conn, fresh, results)
     insert = _insert(conn)
     inserted: set[str] = set()
     same_version = _ticket_versions_stored(conn, fresh)
@@ -266,9 +271,12 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     rating_rows = [r for r in rating_rows if r["id"] in fresh]
     ticket_items = sorted((v[3] for v in fresh.values() if v[2] == "ticket"), key=lambda r: r[0]["id"])
     if rating_rows:
-        new_ratings = _insert_new(conn, Rating.__table__, rating_rows)
+        new_ratings = _insert_new(conn, RatingId.__table__, [
+            {"id": r["id"], "local_date": r["local_date"], "content_hash": fresh[r["id"]][1]} for r in rating_rows])
         inserted.update(new_ratings)
-        on_ratings_stored(conn, office.id, office.timezone, [r for r in rating_rows if r["id"] in new_ratings],
+        stored_now = [r for r in rating_rows if r["id"] in new_ratings]
+        _insert_all(conn, Rating.__table__, stored_now)
+        on_ratings_stored(conn, office.id, office.timezone, stored_now,
                           {rid: c for rid, c in contacts.items() if rid in new_ratings}, received)
     if ticket_items:
         ticket_items = [item for item in ticket_items if item[0]["id"] not in same_version]
@@ -281,8 +289,8 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     missing = [rid for rid in fresh if rid not in inserted]
     stored: dict[str, str] = dict(same_version)
     missing = [rid for rid in missing if rid not in stored]
-    for model in (Rating, TicketRecord):
-        ids = [rid for rid in missing if fresh[rid][2] == ("rating" if model is Rating else "ticket")]
+    for model in (RatingId, TicketRecord):
+        ids = [rid for rid in missing if fresh[rid][2] == ("rating" if model is RatingId else "ticket")]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             stored.update(conn.execute(select(model.id, model.content_hash).where(model.id.in_(chunk))).all())
@@ -298,6 +306,8 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     for index, rid, first, digest, raw in repeats:
         if first in refused:
             results[index].update(status=REJECTED, error=refused[first])
+        elif first in moved:
+            results[index].update(status=REJECTED, error=moved[first])
         elif digest == fresh[first][1]:
             results[index]["status"] = DUPLICATE
         else:
@@ -306,6 +316,42 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     if quarantine:
         conn.execute(Quarantine.__table__.insert(), quarantine)
     return Outcome(results, satisfied_disagreements=disagreements)
+
+
+def _refuse_moved_tickets(conn: Connection, fresh: dict, results: list[dict]) -> dict[str, str]:
+    """Reject (and drop from ``fresh``) each ticket snapshot whose issue date differs from the
+    one its ticket already has — stored, or first in this batch; returns {record id: error}.
+    (A ticket's row is keyed by its issue date: the month partition it lives in.)"""
+    dates: dict[str, date] = {}
+    moved: dict[str, str] = {}
+    tickets = sorted({v[3][0]["ticket_id"] for v in fresh.values() if v[2] == "ticket"})
+    for start in range(0, len(tickets), 500):
+        chunk = tickets[start:start + 500]
+        dates.update(conn.execute(select(TicketRecord.ticket_id, TicketRecord.local_date)
+                                  .where(TicketRecord.ticket_id.in_(chunk)).distinct()).all())
+    for rid, entry in list(fresh.items()):
+        index, kind, rows = entry[0], entry[2], entry[3]
+        if kind != "ticket":
+            continue
+        ticket, claimed = rows[0]["ticket_id"], rows[0]["local_date"]
+        known = dates.setdefault(ticket, claimed)
+        if claimed != known:
+            del fresh[rid]
+            moved[rid] = (f"issued_at: ticket {ticket} was issued on {known.isoformat()} (office time) by its "
+                          f"earlier snapshots; this one says {claimed.isoformat()} — a ticket keeps its issue time")
+            results[index].update(status=REJECTED, error=moved[rid])
+    return moved
+
+
+def _insert_all(conn: Connection, table, rows: list[dict]) -> None:
+    """Insert ``rows`` (all new: their ids were just claimed in an id table)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    payload = json.dumps(rows, default=_json_value, ensure_ascii=False)
+    conn.exec_driver_sql(_json_insert_sql(table, returning=False), (payload,))
 
 
 def _ticket_versions_stored(conn: Connection, fresh: dict) -> dict[str, str]:
@@ -387,10 +433,10 @@ def _json_value(value):
 
 
 @lru_cache(maxsize=8)
-def _json_insert_sql(table) -> str:
+def _json_insert_sql(table, returning: bool = True) -> str:
     names = ", ".join(c.name for c in table.columns)
-    return (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table.name}, "
-            f"%s::json) ON CONFLICT (id) DO NOTHING RETURNING id")
+    sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table.name}, %s::json)"
+    return sql + " ON CONFLICT (id) DO NOTHING RETURNING id" if returning else sql
 
 
 def _quarantine_row(rid: str, office: OfficeFacts, device_id: str, received: datetime, raw) -> dict:
@@ -416,9 +462,10 @@ def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:
     if not best:
         return
     stmt = insert(Ticket)
-    updated = {c.name: stmt.excluded[c.name] for c in Ticket.__table__.columns if c.name != "ticket_id"}
+    updated = {c.name: stmt.excluded[c.name] for c in Ticket.__table__.columns
+               if c.name not in ("ticket_id", "local_date")}
     stmt = stmt.on_conflict_do_update(
-        index_elements=["ticket_id"], set_=updated,
+        index_elements=["ticket_id", "local_date"], set_=updated,
         where=(Ticket.__table__.c.version < stmt.excluded.version)
         & (Ticket.__table__.c.office_id == stmt.excluded.office_id))
     conn.execute(stmt, [best[k] for k in sorted(best)])

@@ -2,13 +2,23 @@
 
 Why these shapes:
 
-* ``ratings`` and ``ticket_records`` are keyed by the device-made record ``id`` (UUID text),
-  so a record uploaded twice hits the primary key and is recognised as a duplicate — under
-  concurrency too, because ingest inserts with ``ON CONFLICT DO NOTHING``. ``content_hash``
-  (SHA-256 of the validated record) tells a true re-send from a conflicting record that
-  reuses an id; conflicts go to ``quarantine`` for an admin to look at.
+* ``ratings`` and ``tickets`` are partitioned by month of ``local_date`` on PostgreSQL
+  (``sync.server.partitions``). A partitioned table's keys must include the partition key,
+  so ``ratings`` is keyed by (``id``, ``local_date``) and cannot itself refuse a second row
+  with the same id in another month. Idempotency therefore sits in two small unpartitioned
+  tables of record ids: ``rating_ids`` and ``ticket_records`` hold every record id ever
+  accepted, keyed by that id alone, so a record uploaded twice hits their primary key and is
+  recognised as a duplicate — under concurrency too, because ingest inserts there first with
+  ``ON CONFLICT DO NOTHING`` and stores the fact only for the ids that went in. Their
+  ``content_hash`` (SHA-256 of the validated record) tells a true re-send from a conflicting
+  record that reuses an id (even with another date); conflicts go to ``quarantine``. Why not
+  (id, month) with the month taken from the record: a record reusing an id with another date
+  would slip in as a second row, and an office changing time zone could move a re-send into
+  another month.
 * ``tickets`` holds one row per queue ticket with the highest ``version`` seen, so ticket
-  snapshots may arrive in any order.
+  snapshots may arrive in any order; its key is (``ticket_id``, ``local_date`` of issue), and
+  ``ticket_records.local_date`` (the issue date each snapshot claimed) lets ingest refuse a
+  snapshot that would move a ticket to another day, which would otherwise make a second row.
 * Every fact carries ``local_date``/``local_hour`` computed in the office's time zone at
   ingest, so dashboards group by day and hour with plain indexed columns on both SQLite and
   PostgreSQL (no time-zone functions in queries).
@@ -57,8 +67,10 @@ __all__ = [
     "OfficeAlertSettings",
     "Quarantine",
     "RatedTicket",
+    "RateLimitState",
     "Rating",
     "RatingContact",
+    "RatingId",
     "Service",
     "Session",
     "Sweep",
@@ -199,6 +211,20 @@ class EnrollmentCode(Base):
 # --- facts uploaded by devices ----------------------------------------------------------------
 
 
+_BY_MONTH = {"postgresql_partition_by": "RANGE (local_date)"}  # ignored by SQLite
+
+
+class RatingId(Base):
+    """Every rating record id ever accepted, with its content hash: makes rating uploads
+    idempotent (``ratings`` is partitioned, so its own key cannot)."""
+
+    __tablename__ = "rating_ids"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date)  # where the rating is: its partition
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
 class Rating(Base):
     """One citizen's rating (record kind ``rating``); ``score``/``satisfied`` null = not rated."""
 
@@ -210,7 +236,7 @@ class Rating(Base):
     source_device_id: Mapped[str] = mapped_column(String(64))  # the record's own device_id
     seq: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    local_date: Mapped[date] = mapped_column(Date)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
     local_hour: Mapped[int] = mapped_column(Integer)
     counter_id: Mapped[int] = mapped_column(Integer)
     clerk_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -226,13 +252,13 @@ class Rating(Base):
     lang: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str] = mapped_column(String(8), default="tablet", server_default="tablet")  # tablet | phone
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    content_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_ratings_office_date", "office_id", "local_date"),
         Index("ix_ratings_office_clerk", "office_id", "clerk_id"),
         Index("ix_ratings_office_counter", "office_id", "counter_id"),
         Index("ix_ratings_local_date", "local_date"),
+        _BY_MONTH,
     )
 
 
@@ -258,7 +284,7 @@ class Ticket(Base):
     recalls: Mapped[int] = mapped_column(Integer, default=0)
     wait_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # called_at - issued_at
     service_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # finished_at - served_at
-    local_date: Mapped[date] = mapped_column(Date)  # of issued_at, office time zone
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)  # of issued_at, office time zone
     local_hour: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The ticket's page on the citizen's phone (sync/citizen/tokens.py): SHA-256 of its token
@@ -267,7 +293,7 @@ class Ticket(Base):
     code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     token_seal: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
-    __table_args__ = (Index("ix_tickets_office_date", "office_id", "local_date"),)
+    __table_args__ = (Index("ix_tickets_office_date", "office_id", "local_date"), _BY_MONTH)
 
 
 class RatedTicket(Base):
@@ -297,6 +323,7 @@ class TicketRecord(Base):
     source_device_id: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
+    local_date: Mapped[date] = mapped_column(Date)  # the ticket's issue date this snapshot claims
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
 
@@ -523,3 +550,15 @@ class Sweep(Base):
     job: Mapped[str] = mapped_column(String(32), primary_key=True)
     office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_day: Mapped[date] = mapped_column(Date)
+
+
+# --- state shared by every server process -------------------------------------------------------
+
+
+class RateLimitState(Base):
+    """One rate-limit bucket (device uploads, logins, enrollments): see ``sync.server.limits``."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)  # when the bucket is full again, epoch seconds (database clock)

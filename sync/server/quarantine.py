@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 
 from sync.server.ingest import ingest_records, load_office_facts
-from sync.server.models import Quarantine, Rating, Ticket, TicketRecord
+from sync.server.models import Quarantine, Rating, RatingId, Ticket, TicketRecord
 
 __all__ = ["DECISIONS", "OpenEntry", "QuarantineError", "open_counts", "open_entries", "resolve"]
 
@@ -106,6 +106,7 @@ def _replace_stored(conn: Connection, row) -> None:
                                           Ticket.version == record.get("version")))
     else:
         conn.execute(delete(Rating).where(Rating.id == row.record_id))
+        conn.execute(delete(RatingId).where(RatingId.id == row.record_id))  # the id table that keeps it once
     outcome = ingest_records(conn, office, row.device_id, [record])
     if outcome.results[0]["status"] != "accepted":
         raise QuarantineError(f"the record cannot be stored: {outcome.results[0].get('error')}")

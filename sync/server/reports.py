@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from sync.server import stats
 from sync.server.alerts.figures import CaseFigures, case_figures
+from sync.server.db import Database
 from sync.server.errors import ApiError
 from sync.server.exports import audit_finish, audit_start, escape_cell
 from sync.server.i18n import month_name, tr
@@ -255,16 +256,18 @@ def _group_sheet(wb, sheet: str, first: str, groups: list[Group], report: Monthl
         ws.autofilter(0, 0, len(groups), len(headers) - 1)
 
 
-def audited_report(engine: Engine, username: str, office_id: str, month: str, kind: str,
+def audited_report(db: Database, username: str, office_id: str, month: str, kind: str,
                    lang: str = "vi") -> MonthlyReport:
-    """Build the report of ``office_id`` for ``month`` and write it to the export audit log
-    (``kind`` = ``report.html`` / ``report.xlsx``, who, which office and month, how many ratings)."""
+    """Build the report of ``office_id`` for ``month`` (read from the read replica when there is
+    one, ``Database.reading``) and write it to the export audit log on the primary (``kind`` =
+    ``report.html`` / ``report.xlsx``, who, which office and month, how many ratings)."""
+    engine = db.engine
     parse_month(month)
     audit_id = audit_start(engine, username, kind, json.dumps({"month": month, "office_id": office_id},
                                                              sort_keys=True))
     rows = 0
     try:
-        with engine.connect() as conn:
+        with db.reading() as (conn, _source):
             report = build_report(conn, office_id, month, lang)
         rows = report.overall.total
     finally:

@@ -11,9 +11,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from sync.server.app import create_app
-from sync.server.errors import SchemaOutdated
 from sync.server.db import Database, current_revision, head_revision
+from sync.server.errors import SchemaOutdated
 from sync.server.models import Base, Office
+from sync.server.partitions import is_partition
 
 
 @pytest.fixture
@@ -27,7 +28,9 @@ def test_the_migrations_build_exactly_the_schema_the_models_declare(db):
     assert db.is_empty()
     assert db.migrate() == head_revision() == current_revision(db.engine)
     with db.engine.connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={
+            "include_name": lambda name, type_, _p: not (type_ == "table" and is_partition(name))})
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
 

@@ -79,7 +79,7 @@ def test_the_same_id_with_different_content_is_a_conflict_kept_in_quarantine(cli
     assert statuses(answer) == ["rejected"]
     assert "conflict" in answer.json()["results"][0]["error"]
     with client.app.state.db.session() as s:
-        assert s.get(Rating, original["id"]).score == 3
+        assert s.scalars(select(Rating).where(Rating.id == original["id"])).one().score == 3
         kept = s.scalars(select(Quarantine)).one()
     assert kept.record_id == original["id"] and kept.device_id == device["device_id"]
     assert json.loads(kept.payload)["score"] == 1
@@ -107,7 +107,7 @@ def test_ticket_snapshots_in_any_order_leave_the_latest_state_with_wait_and_serv
     assert statuses(client.post("/api/v1/batches", json=batch([serving, called, finished]),
                                 headers=device["headers"])) == ["accepted", "accepted", "duplicate"]
     with client.app.state.db.session() as s:
-        row = s.get(Ticket, tid)
+        row = s.scalars(select(Ticket).where(Ticket.ticket_id == tid)).one()
         assert s.scalar(select(func.count()).select_from(TicketRecord)) == 4
     assert (row.version, row.status, row.clerk_id, row.counter_id) == (4, "finished", "tran-thi-binh", 2)
     assert row.wait_s == 12 * 60 and row.service_s == 8 * 60 + 30

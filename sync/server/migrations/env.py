@@ -12,13 +12,21 @@ changing ``models.py``, autogenerate it against a database at the previous head:
 from alembic import context
 
 from sync.server.models import Base
+from sync.server.partitions import is_partition
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through sync.server.db.migrate (sync-server migrate)")
 
-context.configure(connection=connection, target_metadata=Base.metadata,
+
+
+def include_name(name, type_, _parent_names):
+    """Month partitions are made by the server (``partitions``), not declared in the models."""
+    return not (type_ == "table" and is_partition(name))
+
+
+context.configure(connection=connection, target_metadata=Base.metadata, include_name=include_name,
                   render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
 with context.begin_transaction():
     context.run_migrations()

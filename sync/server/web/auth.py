@@ -4,8 +4,9 @@
 * ``optional_admin`` / ``current_admin`` — FastAPI dependencies: the admin behind a request's
   ``Authorization: Bearer`` token or dashboard session cookie (``thuocdo_session``: HttpOnly,
   SameSite=Lax, Secure when served over HTTPS);
-* ``login_allowed`` — per-client token bucket of login attempts (429 + ``Retry-After``), the
-  first of the two login protections (the per-account lockout is ``sync.server.admins``).
+* ``login_allowed`` — per-client rate limit of login attempts (429 + ``Retry-After``), kept in
+  the database (``sync.server.limits``) so every server process shares it; the first of the
+  two login protections (the per-account lockout is ``sync.server.admins``).
 
 What an admin may do and see is decided in ``sync.server.admins``; this module only finds
 who is asking.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session as DbSession
 
 from sync.api.security import bearer_token, retry_after
 from sync.api.web import read_json_body
@@ -58,10 +60,11 @@ def clear_session_cookie(response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-def login_allowed(request: Request, username: str) -> None:
-    """Per-client login rate limit (429 + Retry-After); used by the token API and the dashboard."""
+def login_allowed(db: DbSession, request: Request, username: str) -> None:
+    """Per-client login rate limit (429 + Retry-After), counted on ``db`` (the session that then
+    checks the password); used by the token API and the dashboard."""
     client = request.client.host if request.client else "unknown"
-    wait = request.app.state.login_limiter.take(f"{client}|{username.lower()}")
+    wait = request.app.state.login_limit.take(db.connection(), f"login|{client}|{username.lower()}")
     if wait:
         retry = str(retry_after(wait))
         raise ApiError("rate_limited", f"too many login attempts: wait {retry} s", {"Retry-After": retry})
@@ -89,11 +92,12 @@ async def issue_token(request: Request):
     if not isinstance(body, dict) or set(body) != {"username", "password"} \
             or not all(isinstance(body[k], str) and body[k] and "\x00" not in body[k] for k in body):
         raise ApiError("invalid_request", "expected {\"username\": text, \"password\": text}")
-    login_allowed(request, body["username"])
     settings = request.app.state.settings
 
     def work():
         with request.app.state.db.session() as s:
+            login_allowed(s, request, body["username"])
+            s.commit()
             try:
                 admin = authenticate(s, body["username"], body["password"])
             except AuthError:

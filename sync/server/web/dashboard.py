@@ -21,7 +21,7 @@ from sync.server.admins import Principal, authenticate, check_csrf, create_sessi
 from sync.server.devices import create_enrollment_code
 from sync.server.errors import ApiError, AuthError
 from sync.server.formats import fmt_dt
-from sync.server.i18n import tr
+from sync.server.i18n import read_source_text, tr
 from sync.server.offices import import_office_file
 from sync.server.web.auth import (
     SESSION_COOKIE,
@@ -55,11 +55,13 @@ def _page(request: Request, principal: Principal, page: str, template: str, buil
     (``build(conn, filter, names, lang)`` run in the calling worker thread)."""
     lang = page_lang(request)
     filt = dashboard.page_filter(request.query_params, principal)
-    loaded = dashboard.load_page(request.app.state.db, principal, filt, lang, build)
+    db = request.app.state.db
+    # a page answering a form (after a change) reads the primary, so it shows that change
+    loaded = dashboard.load_page(db, principal, filt, lang, build, primary=request.method != "GET")
     here = next(href for key, href, _ in NAV if key == page)
     return render(template, request, lang, principal=principal, page=page, here=here, nav=NAV, filt=filt,
                   offices=loaded.offices, names=loaded.names, min_n=dashboard.MIN_N, open_count=loaded.open_cases,
-                  **loaded.data)
+                  read_source=read_source_text(loaded.source, lang, db.reads.max_lag_s), **loaded.data)
 
 
 @router.get("/", include_in_schema=False)
@@ -85,15 +87,15 @@ def _safe_next(target: str | None) -> str:
 async def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
                        next: str = Form("/dashboard")):
     lang = page_lang(request)
-    try:
-        login_allowed(request, username)
-    except ApiError:
-        return render("login.html", request, lang, status_code=429, next=_safe_next(next), error="too_many",
-                      username=username)
     settings = request.app.state.settings
 
     def work():
         with request.app.state.db.session() as s:
+            try:
+                login_allowed(s, request, username)
+            except ApiError as err:
+                return None, err
+            s.commit()
             try:
                 admin = authenticate(s, username, password)
             except AuthError as err:
@@ -105,6 +107,9 @@ async def login_submit(request: Request, username: str = Form(""), password: str
 
     cookie, err = await run_in_threadpool(work)
     if cookie is None:
+        if err.code == "rate_limited":
+            return render("login.html", request, lang, status_code=429, next=_safe_next(next), error="too_many",
+                          username=username)
         key = "locked" if err.code == "account_locked" else "bad_login"
         return render("login.html", request, lang, status_code=err.status, next=_safe_next(next), error=key,
                       username=username)

@@ -13,7 +13,8 @@ Contract (DESIGN.md §4):
   with an ``ETag``; ``If-None-Match`` with the same tag → ``304``.
 
 Limits: at most ``max_batch_records`` records (1,000) and ``max_body_bytes`` (2 MB) per
-request → ``413``; each device has a token bucket of requests → ``429`` with ``Retry-After``.
+request → ``413``; each device has a rate limit, kept in the database (``sync.server.limits``)
+→ ``429`` with ``Retry-After``.
 Every authenticated call records the device's last-seen time, and the batch envelope its
 reported state as of that moment — its backlog once the batch is stored (``pending``), the
 records it keeps refused (``quarantined``) — ``app_version`` and clock skew (``received − sent_at``).
@@ -41,20 +42,22 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["devices"])
 
 
-def _device(request: Request) -> dict:
+def _device(request: Request) -> tuple[dict, float]:
+    """The device behind the token and its rate-limit answer (kept in the database, so every
+    server process counts the same uploads), in one transaction."""
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise ApiError("unauthorized", "missing device token: send 'Authorization: Bearer <token>'")
-    with request.app.state.db.session() as s:
+    with request.app.state.db.begin() as s:
         device = device_for_token(s, token)
         if device is None:
             raise ApiError("unauthorized", "unknown or revoked device token: enroll this device again")
-        return {"id": device.id, "office_id": device.office_id}
+        wait = request.app.state.device_limit.take(s.connection(), f"device|{device.id}")
+        return {"id": device.id, "office_id": device.office_id}, wait
 
 
 async def _authorised_device(request: Request) -> dict:
-    device = await run_in_threadpool(_device, request)
-    wait = request.app.state.device_limiter.take(device["id"])
+    device, wait = await run_in_threadpool(_device, request)
     if wait:
         retry = str(retry_after(wait))
         raise ApiError("rate_limited", f"too many requests from this device: retry in {retry} s",
@@ -116,7 +119,12 @@ _ENROLL_BODY = {
 async def post_enroll(request: Request):
     """Enroll a device with a one-time code created by an admin."""
     client = request.client.host if request.client else "unknown"
-    wait = request.app.state.login_limiter.take(f"enroll|{client}")
+
+    def limited() -> float:
+        with request.app.state.db.begin() as s:
+            return request.app.state.login_limit.take(s.connection(), f"enroll|{client}")
+
+    wait = await run_in_threadpool(limited)
     if wait:
         retry = str(retry_after(wait))
         raise ApiError("rate_limited", f"too many enrollment attempts: retry in {retry} s", {"Retry-After": retry})

@@ -37,8 +37,10 @@ def _filename(req: ExportRequest) -> str:
     return f"danh-gia{office}-{req.date_from}-{req.date_to}.{req.format}"
 
 
-def stream_export(engine: Engine, principal: Principal, req: ExportRequest):
-    """The HTTP response for an export request already checked for permission."""
+def stream_export(engine: Engine, principal: Principal, req: ExportRequest, reader: Engine | None = None):
+    """The HTTP response for an export request already checked for permission (audited on
+    ``engine``, rows read from ``reader`` — the read replica's engine — or ``engine``)."""
+    reader = reader or engine
     office_ids = principal.office_ids_for(req.office_id)
     audit_id = audit_start(engine, principal.username, f"ratings.{req.format}", req.audit_filters())
     disposition = {"Content-Disposition": f'attachment; filename="{_filename(req)}"'}
@@ -47,7 +49,7 @@ def stream_export(engine: Engine, principal: Principal, req: ExportRequest):
 
         def body():
             try:
-                yield from csv_export(engine, req, office_ids, counter)
+                yield from csv_export(reader, req, office_ids, counter)
             finally:
                 audit_finish(engine, audit_id, counter[0])
 
@@ -56,7 +58,7 @@ def stream_export(engine: Engine, principal: Principal, req: ExportRequest):
     os.close(fd)
     rows = 0
     try:
-        rows = write_xlsx(rating_rows(engine, req, office_ids), path, req.lang)
+        rows = write_xlsx(rating_rows(reader, req, office_ids), path, req.lang)
     except BaseException:
         os.unlink(path)
         raise
@@ -87,4 +89,5 @@ def export_ratings(request: Request, principal: Annotated[Principal, Depends(cur
     """
     params = dict(request.query_params)
     req = parse_request(params, default_format="csv")
-    return stream_export(request.app.state.db.engine, principal, req)
+    db = request.app.state.db
+    return stream_export(db.engine, principal, req, reader=db.reads.answering().engine)

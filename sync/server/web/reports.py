@@ -39,7 +39,7 @@ def monthly_report(request: Request, principal: Annotated[Principal, Depends(cur
     if not office_id:
         raise ApiError("bad_request", "office_id: required (the office to report on)")
     principal.office_ids_for(office_id)  # 403 for another office than a manager's own
-    report = audited_report(request.app.state.db.engine, principal.username, office_id, month,
+    report = audited_report(request.app.state.db, principal.username, office_id, month,
                             f"report.{format}", lang)
     if format == "xlsx":
         return Response(report_xlsx(report),
