@@ -77,8 +77,12 @@ def seed(url: str, n: int, tickets: bool = True) -> dict:
     from sync.server.models import Device
     from sync.server.offices import import_office
 
+    from sync.server.partitions import ensure_partitions
+
     db = Database(url)
     db.migrate()
+    with db.engine.begin() as conn:  # the seeded year's month partitions, as a server running then made them
+        ensure_partitions(conn, date(YEAR, 1, 1), date(YEAR, 12, 1))
     template = (ROOT / "config.yaml").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp, db.begin() as s:
         for i, office in enumerate(office_ids(), start=1):
