@@ -368,31 +368,43 @@ def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | N
     yes, no = _YES_NO[lang]
     counter_word = "Counter" if lang == "en" else "Quầy"
     w = "w.m"  # the words map, parsed once (see the FROM clause)
-    zone = f"COALESCE({w} ->> ('z|' || r.office_id), 'Asia/Ho_Chi_Minh')"
     reasons = (f"CASE WHEN r.reasons = '[]' THEN NULL ELSE (SELECT string_agg(COALESCE("
                f"{w} ->> ('r|' || r.office_id || '|' || e.code), {w} ->> ('r|*|' || e.code), e.code), "
                "'; ' ORDER BY e.n) FROM json_array_elements_text(r.reasons::json) WITH ORDINALITY AS e(code, n)) END")
-    columns = [
-        "r.id",
-        f"to_char(r.created_at AT TIME ZONE {zone}, 'YYYY-MM-DD')",
-        f"to_char(r.created_at AT TIME ZONE {zone}, 'HH24:MI:SS')",
-        _sql_text(f"COALESCE({w} ->> ('o|' || r.office_id), r.office_id)"),
-        _sql_text(f"COALESCE({w} ->> ('c|' || r.office_id || '|' || r.counter_id), '{counter_word} ' || r.counter_id)"),
-        _sql_text("COALESCE(r.clerk_id, '')"),
-        _sql_text(f"COALESCE({w} ->> ('k|' || r.office_id || '|' || r.clerk_id), r.clerk_id, '')"),
-        _sql_text(f"COALESCE({w} ->> ('s|' || r.office_id || '|' || r.service_id), r.service_id, '')"),
-        "r.ticket_number",
-        "r.score",
-        _sql_text(f"COALESCE({w} ->> ('l|' || r.office_id || '|' || r.scale || '|' || r.score), "
+    # Each value is worked out once, in the inner query (OFFSET 0 keeps PostgreSQL from folding
+    # it into the outer one, which would repeat every lookup for each use); the outer query
+    # only formats: local times, formula escaping, yes/no.
+    inner = {
+        "id": "r.id", "created_at": "r.created_at", "received_at": "r.received_at",
+        "zone": f"COALESCE({w} ->> ('z|' || r.office_id), 'Asia/Ho_Chi_Minh')",
+        "office": f"COALESCE({w} ->> ('o|' || r.office_id), r.office_id)",
+        "counter": f"COALESCE({w} ->> ('c|' || r.office_id || '|' || r.counter_id), '{counter_word} ' || r.counter_id)",
+        "clerk_id": "COALESCE(r.clerk_id, '')",
+        "clerk": f"COALESCE({w} ->> ('k|' || r.office_id || '|' || r.clerk_id), r.clerk_id, '')",
+        "service": f"COALESCE({w} ->> ('s|' || r.office_id || '|' || r.service_id), r.service_id, '')",
+        "ticket_number": "r.ticket_number", "score": "r.score",
+        "level": (f"COALESCE({w} ->> ('l|' || r.office_id || '|' || r.scale || '|' || r.score), "
                   f"{w} ->> ('l|*|' || r.scale || '|' || r.score), r.score::text, '')"),
-        f"CASE WHEN r.satisfied IS NULL THEN NULL WHEN r.satisfied THEN '{yes}' ELSE '{no}' END",
-        _sql_text(f"COALESCE({reasons}, '')"),
-        _sql_text("COALESCE(r.comment, '')"),
-        f"CASE WHEN r.misuse THEN '{yes}' ELSE '{no}' END",
-        _sql_text("CASE r.channel " + " ".join(f"WHEN '{code}' THEN '{word}'"
-                                               for code, word in CHANNEL_WORDS[lang].items()) + " ELSE r.channel END"),
-        _sql_text(f"COALESCE({w} ->> ('d|' || r.device_id), r.device_id)"),
-        f"to_char(r.received_at AT TIME ZONE {zone}, 'YYYY-MM-DD HH24:MI:SS')",
+        "satisfied": "r.satisfied", "reasons": f"COALESCE({reasons}, '')", "comment": "COALESCE(r.comment, '')",
+        "misuse": "r.misuse", "device": f"COALESCE({w} ->> ('d|' || r.device_id), r.device_id)",
+        "channel": ("CASE r.channel " + " ".join(f"WHEN '{code}' THEN '{word}'" for code, word in
+                                                 CHANNEL_WORDS[lang].items()) + " ELSE r.channel END"),
+    }
+    columns = [
+        "x.id",
+        "to_char(x.created_at AT TIME ZONE x.zone, 'YYYY-MM-DD')",
+        "to_char(x.created_at AT TIME ZONE x.zone, 'HH24:MI:SS')",
+        _sql_text("x.office"), _sql_text("x.counter"), _sql_text("x.clerk_id"), _sql_text("x.clerk"),
+        _sql_text("x.service"),
+        "x.ticket_number",
+        "x.score",
+        _sql_text("x.level"),
+        f"CASE WHEN x.satisfied IS NULL THEN NULL WHEN x.satisfied THEN '{yes}' ELSE '{no}' END",
+        _sql_text("x.reasons"), _sql_text("x.comment"),
+        f"CASE WHEN x.misuse THEN '{yes}' ELSE '{no}' END",
+        _sql_text("x.channel"),
+        _sql_text("x.device"),
+        "to_char(x.received_at AT TIME ZONE x.zone, 'YYYY-MM-DD HH24:MI:SS')",
     ]
     conds = ["r.local_date >= %(date_from)s", "r.local_date <= %(date_to)s"]
     params: dict = {"w": json.dumps(words, ensure_ascii=False), "date_from": req.date_from, "date_to": req.date_to}
@@ -404,9 +416,10 @@ def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | N
         if value is not None:
             conds.append(f"r.{column} = %({column})s")
             params[column] = value
-    sql = (f"COPY (SELECT {', '.join(columns)} FROM ratings r CROSS JOIN (SELECT %(w)s::jsonb AS m) w "
-           f"WHERE {' AND '.join(conds)} "
-           "ORDER BY r.created_at, r.id) TO STDOUT (FORMAT csv)")
+    values = ", ".join(f"{expr} AS {name}" for name, expr in inner.items())
+    sql = (f"COPY (SELECT {', '.join(columns)} FROM (SELECT {values} "
+           f"FROM ratings r CROSS JOIN (SELECT %(w)s::jsonb AS m) w WHERE {' AND '.join(conds)} "
+           "ORDER BY r.created_at, r.id OFFSET 0) AS x) TO STDOUT (FORMAT csv)")
     header = ",".join(_csv_field(c[2] if lang == "en" else c[1]) for c in COLUMNS)
     yield ("\ufeff" + header + "\n").encode("utf-8")
     raw = engine.raw_connection()
