@@ -1,6 +1,6 @@
 """Upgrading a populated database to month partitions loses no row and changes no figure.
 
-The database is brought to the schema before partitions (revision 0004) and filled the way
+The database is brought to the schema before partitions (revision 0005) and filled the way
 that version stored uploads; ``sync-server migrate`` then converts it. Counts and figures
 (per month, per office, satisfied, waiting times) must be the same before and after; on
 PostgreSQL each row must sit in its month's partition; and the converted database must
@@ -87,7 +87,7 @@ def _old_rows(office_facts, rng: random.Random):
 def test_a_populated_database_migrates_to_partitions_with_every_row_and_figure(database_url, office_config, capsys):
     db = Database(database_url)
     try:
-        assert migrate(db.engine, "0004") == "0004"
+        assert migrate(db.engine, "0005") == "0005"
         with db.begin() as s:
             import_office(s, office_config)
         with db.engine.begin() as conn:
@@ -100,7 +100,7 @@ def test_a_populated_database_migrates_to_partitions_with_every_row_and_figure(d
         assert before["ratings"] == [(240,)] and before["ticket records"] == [(120, 60)]
 
         assert sync_server(["--database-url", database_url, "migrate"]) == 0
-        assert "migrated from 0004 to" in capsys.readouterr().out
+        assert "migrated from 0005 to" in capsys.readouterr().out
         assert current_revision(db.engine) == head_revision()
         assert _figures(db) == before
 

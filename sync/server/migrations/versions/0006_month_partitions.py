@@ -16,8 +16,8 @@ Everything runs in the migration's one transaction: it either completes or leave
 database as it was. It rewrites both tables, so plan for the time of one copy (measured by
 ``bench/bench_exports.py`` seeding: millions of rows per minute) and twice their disk space.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 14:40:00
 """
 
@@ -29,8 +29,8 @@ from alembic import op
 import sync.server.models
 from sync.server.partitions import AHEAD_MONTHS, add_months, ensure_partitions
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
@@ -145,5 +145,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0005 (month partitions) cannot be undone in place: restore the backup taken "
+    raise NotImplementedError("0006 (month partitions) cannot be undone in place: restore the backup taken "
                               "before `sync-server migrate`")
