@@ -45,7 +45,7 @@ def test_ticket_identity_is_ticket_and_version(client, device):
     answer = _post(client, device["headers"], [conflict])
     assert statuses(answer) == ["rejected"] and "conflict" in answer.json()["results"][0]["error"]
     with client.app.state.db.session() as s:
-        assert s.get(Ticket, v1["ticket_id"]).version == 3 and s.get(Ticket, v1["ticket_id"]).status == "finished"
+        assert s.scalars(select(Ticket).where(Ticket.ticket_id == v1["ticket_id"])).one_or_none().version == 3 and s.scalars(select(Ticket).where(Ticket.ticket_id == v1["ticket_id"])).one_or_none().status == "finished"
         assert s.scalar(select(func.count()).select_from(TicketRecord)) == 3
         assert len(s.scalars(select(Quarantine)).all()) == 1
 
@@ -59,7 +59,7 @@ def test_text_the_database_cannot_store_is_refused_per_record_and_the_rest_is_st
     assert [r["status"] for r in results] == ["accepted", "rejected"]
     assert "comment: contains a broken character (a lone UTF-16 surrogate, U+D800, at position 3)" in results[1]["error"]
     with client.app.state.db.session() as s:
-        assert s.get(Rating, good["id"]) is not None and s.get(Rating, broken["id"]) is None
+        assert s.scalars(select(Rating).where(Rating.id == good["id"])).one_or_none() is not None and s.scalars(select(Rating).where(Rating.id == broken["id"])).one_or_none() is None
 
 
 def test_the_server_derives_satisfied_from_score_and_scale_and_counts_disagreements(client, device):
@@ -68,7 +68,7 @@ def test_the_server_derives_satisfied_from_score_and_scale_and_counts_disagreeme
     right = rating(score=2, satisfied=True)
     assert statuses(_post(client, device["headers"], [*wrong, right])) == ["accepted"] * 4
     with client.app.state.db.session() as s:
-        assert [s.get(Rating, r["id"]).satisfied for r in [*wrong, right]] == [False, False, True, True]
+        assert [s.scalars(select(Rating).where(Rating.id == r["id"])).one_or_none().satisfied for r in [*wrong, right]] == [False, False, True, True]
         assert s.get(Device, device["device_id"]).satisfied_disagreements == 3
     assert statuses(_post(client, device["headers"], [dict(wrong[0], satisfied=False)])) == ["duplicate"]
 
@@ -99,7 +99,7 @@ def test_a_true_conflict_is_shown_on_the_devices_page_and_decided_with_an_audit(
     done = admin.post(f"/dashboard/quarantine/{entry.id}/accept", data={"csrf_token": csrf_of(page)})
     assert done.status_code == 200 and f"Đã chấp nhận bản ghi {stored['id']}" in done.text
     with dash.app.state.db.session() as s:
-        assert s.get(Rating, stored["id"]).comment == "một bình luận khác" and s.get(Rating, stored["id"]).score == 1
+        assert s.scalars(select(Rating).where(Rating.id == stored["id"])).one_or_none().comment == "một bình luận khác" and s.scalars(select(Rating).where(Rating.id == stored["id"])).one_or_none().score == 1
         decided = s.get(Quarantine, entry.id)
         assert (decided.resolution, decided.resolved_by) == ("accepted", "tinh") and decided.resolved_at
     assert "Không có bản ghi nào bị giữ lại." in admin.get("/dashboard/devices").text
@@ -112,7 +112,7 @@ def test_a_true_conflict_is_shown_on_the_devices_page_and_decided_with_an_audit(
         entry = s.scalars(select(Quarantine).where(Quarantine.resolution.is_(None))).one()
     admin.post(f"/dashboard/quarantine/{entry.id}/discard", data={"csrf_token": csrf_of(page)})
     with dash.app.state.db.session() as s:
-        assert s.get(Rating, second["id"]).comment == "ổn"
+        assert s.scalars(select(Rating).where(Rating.id == second["id"])).one_or_none().comment == "ổn"
         assert s.get(Quarantine, entry.id).resolution == "discarded"
 
 
