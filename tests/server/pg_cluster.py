@@ -121,7 +121,7 @@ class StreamingReplica:
         allow_replication()
         backup = _as_postgres([str(PG_BIN / "pg_basebackup"), "-h", PRIMARY["host"], "-p", str(PRIMARY["port"]),
                                "-U", PRIMARY["user"], "-D", str(self.data), "-R", "-X", "stream",
-                               "--checkpoint=fast", "--no-sync"], timeout=300)
+                               "--checkpoint=fast", "--no-sync"], timeout=900)
         if backup.returncode:
             pytest.fail(f"pg_basebackup failed: {backup.stderr.strip()}")
         # Debian keeps postgresql.conf and pg_hba.conf outside the data folder: give the copy its own.
