@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -209,7 +210,12 @@ def build_web_app(hub: HubCore) -> Starlette:
         counter_id = counter_or_404(request)
         authorize(request, counter_id)
         body = await _body(request, {"ticket_id": (str,)}, ("ticket_id",))
-        added = await run_in_threadpool(hub.citizen.tablet_rated, counter_id, body["ticket_id"])
+        try:
+            ticket_id = str(uuid.UUID(body["ticket_id"]))
+        except ValueError:
+            raise ApiError("bad_field", f"field 'ticket_id' must be a ticket id (a UUID), "
+                                        f"found {body['ticket_id']!r}") from None
+        added = await run_in_threadpool(hub.citizen.tablet_rated, counter_id, ticket_id)
         return JSONResponse({"ticket_id": body["ticket_id"], "first": added})
 
     # -- pages --------------------------------------------------------------------------

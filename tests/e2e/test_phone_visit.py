@@ -111,6 +111,10 @@ def test_a_citizen_follows_the_queue_on_the_phone_and_rates_from_it(kivy_driver,
     wait.until(lambda d: text_of(d, "number") == str(number))
     assert text_of(phone, "headline") == "Trước bạn còn 2 người" and "Chờ khoảng" in text_of(phone, "detail")
     assert phone.execute_script("return document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    phone.find_element(By.ID, "lang").click()  # the English switch, without reloading
+    wait.until(lambda d: text_of(d, "headline") == "2 people ahead of you")
+    phone.find_element(By.ID, "lang").click()
+    wait.until(lambda d: text_of(d, "headline") == "Trước bạn còn 2 người")
     phone.find_element(By.ID, "alerts").click()
     wait.until(lambda d: d.find_element(By.ID, "alerts-note").is_displayed())
     shot(phone, "phone-waiting")

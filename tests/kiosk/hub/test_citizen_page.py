@@ -132,6 +132,7 @@ def test_a_ticket_the_tablet_rated_cannot_be_rated_from_the_phone_and_the_tablet
         refused = phone.post(path_of(first["citizen_url"]) + "/rating", json={"score": 2}, headers=JSON)
         assert (refused.status_code, refused.json()["error"]["code"]) == (409, "already_rated")
         assert phone.post("/api/v1/counters/1/rated", json={"ticket_id": ticket_id}).status_code == 401
+        assert phone.post("/api/v1/counters/1/rated", json={"ticket_id": "junk"}, headers=auth(1)).status_code == 400
 
         phone.post("/api/v1/counters/1/call-next", headers=auth(1)).raise_for_status()
         phone.post("/api/v1/counters/1/finish", headers=auth(1)).raise_for_status()

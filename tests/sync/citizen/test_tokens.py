@@ -9,8 +9,16 @@ import uuid
 
 import pytest
 
-from sync.citizen.tokens import (CODE_CHARS, OfficeKey, format_code, normalise_code, page_fields, secret_hash,
-                                 unseal_token, valid_token_shape)
+from sync.citizen.tokens import (
+    CODE_CHARS,
+    OfficeKey,
+    format_code,
+    normalise_code,
+    page_fields,
+    secret_hash,
+    unseal_token,
+    valid_token_shape,
+)
 
 
 def test_a_token_is_120_bits_of_base32_made_only_with_the_office_key(tmp_path):
