@@ -106,11 +106,23 @@ class CitizenTickets:
         self._archives: dict[str, tuple[int, dict[str, dict]]] = {}  # day file -> (size, tickets by id)
         engine.page_fields = self.record_fields
         engine.subscribe(self._on_event)
-        for ticket in engine.tickets():
-            self._index(ticket.id)
+        self._build_index()
+
+    def _build_index(self) -> None:
+        """Tokens and codes of the live queue and of the archives still in the rating window
+        (at start, and again after each daily reset so older days drop out of memory)."""
+        self._rebuild_due = False
+        ids = [t.id for t in self.engine.tickets()]
         for day_file in self._recent_archives():
-            for ticket_id in self._archive(day_file):
-                self._index(ticket_id)
+            ids.extend(self._archive(day_file))
+        tokens = {self.key.token(i): i for i in ids}
+        codes = {self.key.code(i): token for token, i in tokens.items()}
+        with self._lock:
+            self._tokens, self._codes = tokens, codes
+            kept = {f.name for f in self._recent_archives()}
+            self._archives = {name: v for name, v in self._archives.items() if name in kept}
+        for ticket in self.engine.tickets():  # one issued while this ran
+            self._index(ticket.id)
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -145,6 +157,9 @@ class CitizenTickets:
     def _on_event(self, event: dict) -> None:
         if event["type"] == "issued":
             self._index(event["data"]["ticket"]["id"])
+        elif event["type"] == "reset":
+            # rebuilt at the next lookup: the day's archive is written after this event
+            self._rebuild_due = True
 
     def _recent_archives(self) -> list[Path]:
         if not self.engine.archive.folder.is_dir():
@@ -163,11 +178,15 @@ class CitizenTickets:
         return tickets
 
     def token_for_code(self, code: str) -> str | None:
+        if self._rebuild_due:
+            self._build_index()
         with self._lock:
             return self._codes.get(code)
 
     def find(self, token: str) -> dict | None:
         """The ticket (latest state, as a dict) whose page token is ``token``, else None."""
+        if self._rebuild_due:
+            self._build_index()
         with self._lock:
             ticket_id = self._tokens.get(token)
         if ticket_id is None:
