@@ -30,10 +30,10 @@ from kivy.uix.screenmanager import NoTransition, Screen
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
-from sync import records
+from sync import icons, records
 from sync.config import Config
 from sync.enrollment import EnrollmentError
-from sync.touch import PinPad, VietKeyboard  # noqa: F401  (named in pin.kv, reasons.kv)
+from sync.touch import PinPad, Speaker, VietKeyboard  # noqa: F401  (named in pin.kv, reasons.kv)
 from tablet_rating.device import TabletDevice, device_dir_for
 from tablet_rating.faces import Face, FaceButton, face_style  # noqa: F401  (Face: named in kv)
 from tablet_rating.session import IDLE, PROMPT, REASONS, THANKS, RatingSession
@@ -243,6 +243,7 @@ class TabletApp(App):
     contact_phone = StringProperty("")
     consent_text = StringProperty("")
     show_lang_switch = BooleanProperty(True)
+    can_speak = BooleanProperty(False)  # espeak-ng is there (a PC; not Android): the prompt's speaker is shown
     max_comment_chars = NumericProperty(records.MAX_COMMENT_CHARS)
 
     def __init__(self, office: Config, device_dir: str | Path | None = None, *, counter_id: int | None = None,
@@ -274,6 +275,8 @@ class TabletApp(App):
         self.session = self.device.session
         self.office_name = self.office.office.name
         self.show_lang_switch = len(self.office.kiosk.languages) > 1
+        self.speaker = Speaker(Path(device_dir) / "speech")
+        self.can_speak = self.speaker.enabled
         root = TabletRoot()
         self.sm = root.ids.sm
         self.sm.transition = NoTransition()
@@ -291,6 +294,8 @@ class TabletApp(App):
         return root
 
     def on_stop(self):
+        if getattr(self, "speaker", None) is not None:
+            self.speaker.stop()
         from kivy.core.window import Window
 
         Window.unbind(on_request_close=self._on_request_close, size=self._on_window_size)
@@ -311,6 +316,15 @@ class TabletApp(App):
         return not self._exit_allowed  # True = refuse: no way out without the admin PIN
 
     # -- text --------------------------------------------------------------------------------
+
+    def pictogram(self, name: str, size: float | None = None) -> str:
+        """Markup of a pictogram (``sync.icons``; "" where the icon font is not installed)."""
+        return icons.markup(name, size)
+
+    def read_aloud(self) -> None:
+        """The prompt's speaker button: the question and the faces' words, in the current language."""
+        words = [level.label.get(self.lang) for level in self.session.levels]
+        self.speaker.say(". ".join([self.question, tr(self.lang, "prompt.hint"), *words]), self.lang)
 
     def tr(self, lang: str, key: str, **values) -> str:
         """kv: ``app.tr(app.lang, 'key')`` — naming app.lang makes the label follow the language."""

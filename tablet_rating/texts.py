@@ -23,6 +23,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                                  "Are you satisfied with the service at {counter}?"),
     "prompt.ticket": ("Số {number}", "Ticket {number}"),
     "prompt.hint": ("Chạm vào một khuôn mặt", "Touch one face"),
+    "prompt.listen": ("Nghe", "Listen"),
     "reasons.title": ("Xin ông/bà cho biết lý do chưa hài lòng", "Please tell us what was wrong"),
     "reasons.hint": ("Có thể chọn nhiều lý do", "You can choose several"),
     "reasons.comment": ("Góp ý thêm (không bắt buộc)…", "Add a comment (optional)…"),

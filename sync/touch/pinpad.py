@@ -62,7 +62,7 @@ class PinPad(KeyStyle, BoxLayout):
     message = StringProperty("")
     message_color = ColorProperty([0.8, 0.1, 0.12, 1])
     value_color = ColorProperty([0.08, 0.1, 0.14, 1])
-    frame_rgba = ColorProperty([1, 1, 1, 1])
+    frame_rgba = ColorProperty([0.6, 0.62, 0.66, 1])  # the line around the typed value
     submit_text = StringProperty("")
     lang = StringProperty("vi")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tablet_rating.tablet_app import TabletApp
 from tablet_rating.session import IDLE, PROMPT, REASONS, THANKS
+from tablet_rating.tablet_app import TabletApp
 
 pytestmark = pytest.mark.kivy
 

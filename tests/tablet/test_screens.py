@@ -12,8 +12,8 @@ import pytest
 import yaml
 from kivy.uix.label import Label
 
-from tablet_rating.tablet_app import TabletApp
 from tablet_rating.session import IDLE, PROMPT, REASONS, THANKS
+from tablet_rating.tablet_app import TabletApp
 from tests.tablet.conftest import ROOT, HubAPI
 from tests.tablet.test_app import face, faces, wait_for_screen
 
