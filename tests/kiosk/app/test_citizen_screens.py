@@ -50,7 +50,7 @@ def test_priority_is_a_choice_that_says_touch_here_shows_its_state_and_costs_one
 
 def test_every_service_tile_and_home_action_carries_a_pictogram(kivy_driver, make_kiosk):
     app = make_kiosk()
-    drive = kivy_driver(app)
+    kivy_driver(app)
     home = app.manager.get_screen("home")
     for button, icon in (("take", "ticket"), ("lookup", "magnifying-glass"), ("lang", "language"),
                          ("large", "text-height"), ("listen", "volume-high")):
