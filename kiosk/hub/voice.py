@@ -1,4 +1,5 @@
-"""Vietnamese voice calls for the lobby display, made offline on the hub.
+"""Vietnamese voice calls for the lobby display, made offline on the hub (espeak-ng through
+``sync.speech``, the one way every part calls the synthesiser).
 
 "Mời công dân có số 2015 đến quầy số 3" is spoken by espeak-ng's Vietnamese voice
 (``espeak-ng -v vi``, a Debian package, no internet) after a two-note chime that is
@@ -20,14 +21,13 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import shutil
 import struct
-import subprocess
 import threading
 import wave
 from pathlib import Path
 
 from kiosk.errors import KioskError
+from sync import speech
 from sync.store import write_atomically
 
 __all__ = ["Announcer", "VoiceUnavailable", "announcement_text", "chime", "english_announcement_text",
@@ -165,19 +165,8 @@ class Announcer:
         return out.getvalue()
 
     def _speak(self, voice: str, text: str) -> tuple[int, bytes]:
-        """(frame rate, 16-bit mono frames) of ``text`` spoken by espeak-ng's ``voice``."""
-        exe = shutil.which("espeak-ng")
-        if exe is None:
-            raise VoiceUnavailable("espeak-ng is not installed (apt-get install espeak-ng)")
+        """(frame rate, 16-bit mono frames) of ``text`` spoken by espeak-ng's ``voice`` ("vi", "en")."""
         try:
-            done = subprocess.run([exe, "-v", voice, "-s", str(self.speed_wpm), "--stdout", text],
-                                  capture_output=True, timeout=30, check=True)
-        except (subprocess.SubprocessError, OSError) as exc:
-            raise VoiceUnavailable(f"espeak-ng failed: {exc}") from exc
-        try:
-            with wave.open(io.BytesIO(done.stdout)) as speech:
-                if speech.getnchannels() != 1 or speech.getsampwidth() != 2:
-                    raise VoiceUnavailable("espeak-ng produced an unexpected WAV format")
-                return speech.getframerate(), speech.readframes(speech.getnframes())
-        except (wave.Error, EOFError) as exc:
-            raise VoiceUnavailable(f"espeak-ng produced no readable WAV: {exc}") from exc
+            return speech.synthesise(text, voice, self.speed_wpm)
+        except speech.SpeechUnavailable as exc:
+            raise VoiceUnavailable(str(exc)) from exc
