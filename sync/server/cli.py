@@ -13,6 +13,7 @@ Sub-commands that change the database open it from the server section of ``--con
 * ``import-office FILE`` — register or update an office from its config.yaml (idempotent).
 * ``import-batch FILE`` — store records a device exported to a file (``export-pending``), with
   the same rules as an upload; for offices without internet.
+* ``rebuild-summaries [--from --to --office]`` — recompute the dashboard summaries.
 """
 
 from __future__ import annotations
@@ -239,6 +240,12 @@ def _export(cfg: Config, args: argparse.Namespace) -> int:
     return run_export_command(_database(cfg, args), args)
 
 
+def _rebuild_summaries(cfg: Config, args: argparse.Namespace) -> int:
+    from sync.server.summaries_cli import run_rebuild_command
+
+    return run_rebuild_command(_database(cfg, args), args)
+
+
 def build_cli() -> CommandLine:
     database = Option(("--database-url",), {"metavar": "URL", "default": None,
                       "help": "database to use instead of server.database_url of the config"})
@@ -279,6 +286,12 @@ def build_cli() -> CommandLine:
 
     p = sub("import-batch", "store records exported by a device (export-pending file)", _import_batch)
     p.add_argument("file")
+
+    from sync.server.summaries_cli import add_rebuild_arguments
+
+    p = sub("rebuild-summaries", "recompute the dashboard summaries from the stored rows (idempotent)",
+            _rebuild_summaries)
+    add_rebuild_arguments(p)
     return cli
 
 

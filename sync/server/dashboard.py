@@ -171,8 +171,8 @@ def overview(conn, filt: PageFilter, names: Names, lang: str, granularity: str |
 def breakdown(conn, filt: PageFilter, names: Names, lang: str) -> dict:
     scope = filt.scope
     many = _single_office(filt) is None
-    # one scan for all five breakdowns, rolled up here
-    fine = stats.counts_by(conn, scope, "office_id", "counter_id", "clerk_id", "service_id", "local_hour", "channel")
+    # one query for all five breakdowns, rolled up here
+    fine = stats.tally_by(conn, scope, "office_id", "counter_id", "clerk_id", "service_id", "local_hour", "channel")
     counters = stats.rollup(fine, lambda k: (k[0], k[1]))
     clerks = {k: t for k, t in stats.rollup(fine, lambda k: (k[0], k[2])).items() if k[1] is not None}
     services = {k: t for k, t in stats.rollup(fine, lambda k: (k[0], k[3])).items() if k[1] is not None}

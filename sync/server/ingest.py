@@ -58,6 +58,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sync.records import RecordError, validate
+from sync.server import summaries
 from sync.server.alerts.detect import on_ratings_stored
 from sync.server.models import Counter, Office, Quarantine, RatedTicket, Rating, RatingId, Service, Ticket, TicketRecord
 from sync.server.stats import satisfied_for
@@ -278,6 +279,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         _insert_all(conn, Rating.__table__, stored_now)
         on_ratings_stored(conn, office.id, office.timezone, stored_now,
                           {rid: c for rid, c in contacts.items() if rid in new_ratings}, received)
+        _count_new_ratings(conn, [row for row in rating_rows if row["id"] in new_ratings])
     if ticket_items:
         ticket_items = [item for item in ticket_items if item[0]["id"] not in same_version]
     if ticket_items:
@@ -452,14 +454,32 @@ def _without_contact(raw):
     return raw
 
 
+def _count_new_ratings(conn: Connection, rows: list[dict]) -> None:
+    """Add the ratings just inserted (and only those) to the summaries."""
+    summaries.add_ratings(conn, rows)
+
+
 def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:
-    """Move each ticket to the highest version among ``rows`` and what is stored."""
+    """Move each ticket to the highest version among ``rows`` and what is stored, and move its
+    contribution in the summaries from the old version to the new one (exactly once: the
+    tickets are locked, the old rows read, and only the rows that really change counted)."""
     best: dict[str, dict] = {}
     for row in rows:
         current = best.get(row["ticket_id"])
         if current is None or row["version"] > current["version"]:
             best[row["ticket_id"]] = row
     if not best:
+        return
+    ids = sorted(best)
+    summaries.lock_tickets(conn, ids)
+    old: dict[str, dict] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row in conn.execute(select(*summaries.ticket_columns()).where(Ticket.ticket_id.in_(chunk))).mappings():
+            old[row["ticket_id"]] = dict(row)
+    changes = [(old.get(k), best[k]) for k in ids
+               if k not in old or (old[k]["version"] < best[k]["version"] and old[k]["office_id"] == best[k]["office_id"])]
+    if not changes:
         return
     stmt = insert(Ticket)
     updated = {c.name: stmt.excluded[c.name] for c in Ticket.__table__.columns
@@ -468,4 +488,5 @@ def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:
         index_elements=["ticket_id", "local_date"], set_=updated,
         where=(Ticket.__table__.c.version < stmt.excluded.version)
         & (Ticket.__table__.c.office_id == stmt.excluded.office_id))
-    conn.execute(stmt, [best[k] for k in sorted(best)])
+    conn.execute(stmt, [new for _, new in changes])
+    summaries.move_tickets(conn, changes)

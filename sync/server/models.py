@@ -71,11 +71,16 @@ __all__ = [
     "Rating",
     "RatingContact",
     "RatingId",
+    "RatingCount",
+    "RatingDay",
+    "RatingReason",
     "Service",
     "Session",
     "Sweep",
     "Ticket",
+    "TicketCount",
     "TicketRecord",
+    "TicketTime",
     "UTCDateTime",
 ]
 
@@ -562,3 +567,92 @@ class RateLimitState(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     tat: Mapped[float] = mapped_column(Float)  # when the bucket is full again, epoch seconds (database clock)
+
+
+# --- summaries (kept at ingest, rebuilt by ``sync-server rebuild-summaries``; see summaries.py) ---
+#
+# Keys never hold NULL (a primary key cannot): no clerk / no service is '' and an unrated
+# prompt is score 0. ``grain`` is 'd' (``period`` = the local day) or 'm' (``period`` = the
+# first day of the local month): a page reads whole months from 'm' rows and only the days
+# at the edges of its range from 'd' rows, so its cost does not grow with the range.
+
+LEVELS = range(1, 11)  # the record schema allows scales of 2..10 levels
+
+
+def _counts(cls):
+    """The counts of one group of ratings: all prompts, misuse, unrated, satisfied, per level."""
+    for name in ("n", "misuse", "unrated", "satisfied", *(f"l{k}" for k in LEVELS)):
+        setattr(cls, name, mapped_column(Integer, default=0, nullable=False))
+        cls.__annotations__[name] = Mapped[int]
+    return cls
+
+
+@_counts
+class RatingCount(Base):
+    """Ratings counted per (grain, period, office, counter, clerk, service, hour, channel, scale)."""
+
+    __tablename__ = "rating_counts"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counter_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clerk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scale: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+@_counts
+class RatingDay(Base):
+    """Ratings counted per (local day, office, scale): the overview's trend and totals."""
+
+    __tablename__ = "rating_days"
+
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scale: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class RatingReason(Base):
+    """How many low answers (rated, not satisfied, not misuse) cited each reason."""
+
+    __tablename__ = "rating_reasons"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketCount(Base):
+    """Tickets (their latest version) counted per (grain, period, office, service, hour, status)."""
+
+    __tablename__ = "ticket_counts"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketTime(Base):
+    """Histograms of waiting (``wait``) and service (``service``) times: how many tickets fell in
+    each ``bucket`` (``summaries.bucket_of``), by service (``dim`` 'service', ``dim_key`` = its
+    id) and by hour of issue (``dim`` 'hour', ``dim_key`` = the hour)."""
+
+    __tablename__ = "ticket_times"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)
+    dim_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wait: Mapped[int] = mapped_column(Integer, default=0)
+    service: Mapped[int] = mapped_column(Integer, default=0)

@@ -29,7 +29,6 @@ from sync.server.errors import ApiError
 from sync.server.exports import audit_finish, audit_start, escape_cell
 from sync.server.i18n import month_name, tr
 from sync.server.labels import Names
-from sync.server.models import Rating
 
 __all__ = ["MonthlyReport", "audited_report", "build_report", "parse_month", "report_xlsx"]
 
@@ -90,8 +89,8 @@ def build_report(conn: Connection, office_id: str, month: str, lang: str = "vi")
                   for scale in sorted(scales, reverse=True) for lv in names.levels(office_id, scale)]
 
     def groups(dim: str, name) -> list[Group]:
-        tallies = stats.tally_by(conn, scope, dim, where=[getattr(Rating, dim).is_not(None)])
-        rows = [Group(str(k[0]), name(k[0]), t) for k, t in tallies.items()]
+        tallies = stats.tally_by(conn, scope, dim)
+        rows = [Group(str(k[0]), name(k[0]), t) for k, t in tallies.items() if k[0] is not None]
         return sorted(rows, key=lambda g: (g.name.casefold(), g.key))
 
     report = MonthlyReport(office_id, names.office(office_id), month, date_from, date_to, lang, level_keys, overall)

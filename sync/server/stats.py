@@ -9,29 +9,40 @@ One definition of every figure, shared by the dashboard, the monthly report and 
   (95 %), so a clerk with 3 of 3 satisfied does not outrank one with 480 of 500; clerks
   with fewer than ``min_n`` ratings are flagged as too few to compare.
 * **ticket times**: waiting time (issued → called) and service time (served → finished),
-  p50 and p90 with linear interpolation (PostgreSQL's ``percentile_cont``; the same formula in
-  Python on SQLite), and the no-show rate = no-shows ÷ (finished + no-shows).
+  p50 and p90 as ``percentile_cont`` would give them, read from the summaries' histograms
+  (within one bucket width: under a minute for times below 2 hours), and the no-show rate
+  = no-shows ÷ (finished + no-shows), of each ticket's latest version.
 
-Queries group by plain indexed columns (``local_date``, ``office_id`` …) computed at ingest in
-the office's time zone, and most pages use a single grouped scan (``tally_by`` with several
-dimensions) whose small result is rolled up in Python — one pass over a million ratings
-instead of one per table on the page.
+Every figure is read from the summary tables ingest keeps (``summaries.py``): their rows
+are counts per group and local day or month, so a page's cost grows with the groups it
+shows, not with the ratings behind them. Only drill-down lists (``recent_comments``) read raw
+rows, with a LIMIT. Most pages use one grouped query (``tally_by`` with several dimensions)
+whose small result is rolled up in Python.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter as Bag
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, false, func, select, true, tuple_
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
-from sync.server.models import Device, ExportAudit, Rating, Ticket
+from sync.server import summaries
+from sync.server.models import (
+    LEVELS,
+    Device,
+    ExportAudit,
+    Rating,
+    RatingCount,
+    RatingDay,
+    RatingReason,
+    TicketCount,
+    TicketTime,
+)
 
 __all__ = [
     "MIN_N_DEFAULT",
@@ -42,9 +53,7 @@ __all__ = [
     "TimeStats",
     "audit_log",
     "choose_granularity",
-    "counts_by",
     "device_health",
-    "percentile",
     "ranking",
     "reason_counts",
     "recent_comments",
@@ -70,8 +79,10 @@ class Scope:
     date_to: date
     office_ids: tuple[str, ...] | None = None
 
-    def conditions(self, table) -> list:
-        conds = [table.local_date >= self.date_from, table.local_date <= self.date_to]
+    def conditions(self, table, date_column=None) -> list:
+        """Conditions on a table (or its ``.c``) with ``local_date`` and ``office_id`` columns."""
+        day = table.local_date if date_column is None else date_column
+        conds = [day >= self.date_from, day <= self.date_to]
         if self.office_ids is not None:
             conds.append(table.office_id.in_(self.office_ids) if len(self.office_ids) != 1
                          else table.office_id == self.office_ids[0])
@@ -141,28 +152,55 @@ class Tally:
                 self.satisfied += n
 
 
-MAX_SCALE = 10  # the record schema allows scales of 2..10 levels
+# rating dimensions a tally can be grouped by, and how the summaries store them
+RATING_DIMS = ("local_date", "office_id", "counter_id", "clerk_id", "service_id", "local_hour", "channel")
+_EMPTY_KEY = {"clerk_id": "", "service_id": ""}  # "none" is '' in a summary key
 
 
-def tally_by(conn: Connection, scope: Scope, *dims: str, where: Iterable = ()) -> dict[tuple, Tally]:
-    """Counts per combination of the rating columns ``dims`` (e.g. ``"clerk_id"``,
-    ``"local_hour"``) in one grouped query; ``tally_by(conn, scope)`` gives one overall tally
-    under the key ``()``.
+def _in_range(table, scope: Scope, period=None) -> list:
+    """Rows of the scope's offices whose ``grain``/``period`` cover the scope's days exactly
+    once: its whole months from month rows, the days at its edges from day rows."""
+    period = table.c.period if period is None else period
+    months, edges = summaries.spans(scope.date_from, scope.date_to)
+    parts = [and_(table.c.grain == "d", period >= lo, period <= hi) for lo, hi in edges]
+    if months:
+        parts.append(and_(table.c.grain == "m", period.in_(months)))
+    conds = [or_(*parts)]
+    if scope.office_ids is not None:
+        conds.append(table.c.office_id.in_(scope.office_ids) if len(scope.office_ids) != 1
+                     else table.c.office_id == scope.office_ids[0])
+    return conds
 
-    Groups are ``dims`` + scale, with one filtered count per level as columns — a few times
-    fewer result rows than grouping by level too, which is most of the cost on big ranges."""
-    cols = [getattr(Rating, d) for d in dims]
-    answered = and_(Rating.misuse == false(), Rating.score.is_not(None))
-    stmt = (select(*cols, Rating.scale, func.count(), func.count().filter(Rating.misuse == true()),
-                   func.count().filter(and_(Rating.misuse == false(), Rating.score.is_(None))),
-                   func.count().filter(and_(answered, Rating.satisfied == true())),
-                   *[func.count().filter(and_(Rating.misuse == false(), Rating.score == level))
-                     for level in range(1, MAX_SCALE + 1)])
-            .where(*scope.conditions(Rating), *where).group_by(*cols, Rating.scale))
+
+def tally_by(conn: Connection, scope: Scope, *dims: str) -> dict[tuple, Tally]:
+    """Counts per combination of the rating dimensions ``dims`` (``RATING_DIMS``, e.g.
+    ``"clerk_id"``, ``"local_hour"``), read from the summaries; ``tally_by(conn, scope)``
+    gives one overall tally under the key ``()``. A missing clerk or service is ``None``.
+
+    By day and office only (the overview), the small per-day table answers; otherwise the
+    per-group table, by whole months plus edge days (by day when ``local_date`` is asked)."""
+    unknown = set(dims) - set(RATING_DIMS)
+    if unknown:
+        raise ValueError(f"cannot group ratings by {sorted(unknown)}; known: {', '.join(RATING_DIMS)}")
+    if set(dims) <= {"local_date", "office_id"}:
+        table = RatingDay.__table__
+        conds = scope.conditions(table.c)
+        cols = [table.c[d] for d in dims]
+    else:
+        table = RatingCount.__table__
+        cols = [table.c.period if d == "local_date" else table.c[d] for d in dims]
+        if "local_date" in dims:
+            conds = [table.c.grain == "d", *Scope(scope.date_from, scope.date_to, scope.office_ids)
+                     .conditions(table.c, date_column=table.c.period)]
+        else:
+            conds = _in_range(table, scope)
+    sums = [func.sum(table.c[c]) for c in ("n", "misuse", "unrated", "satisfied", *(f"l{k}" for k in LEVELS))]
+    stmt = select(*cols, table.c.scale, *sums).where(*conds).group_by(*cols, table.c.scale)
     out: dict[tuple, Tally] = {}
     width = len(dims)
+    empty = [_EMPTY_KEY.get(d) for d in dims]
     for row in conn.execute(stmt).all():  # one fetchall: row-by-row fetching costs more than the loop
-        key = tuple(row[:width])
+        key = tuple(None if v is not None and v == e else v for v, e in zip(row[:width], empty, strict=True))
         scale, total, misuse, unrated, satisfied = row[width:width + 5]
         tally = out.get(key)
         if tally is None:
@@ -177,24 +215,6 @@ def tally_by(conn: Connection, scope: Scope, *dims: str, where: Iterable = ()) -
                 tally.levels[(scale, level)] += n
     if not dims and not out:
         out[()] = Tally()
-    return out
-
-
-def counts_by(conn: Connection, scope: Scope, *dims: str) -> dict[tuple, Tally]:
-    """Like ``tally_by`` but without per-level counts: one row per combination of ``dims``
-    with filtered counts, so a page needing several breakdowns (counter, clerk, service,
-    hour) gets them all from one scan and rolls them up with ``rollup``."""
-    cols = [getattr(Rating, d) for d in dims]
-    answered = and_(Rating.misuse == false(), Rating.score.is_not(None))
-    stmt = (select(*cols, func.count(), func.count().filter(Rating.misuse == true()),
-                   func.count().filter(and_(Rating.misuse == false(), Rating.score.is_(None))),
-                   func.count().filter(answered), func.count().filter(and_(answered, Rating.satisfied == true())))
-            .where(*scope.conditions(Rating)).group_by(*cols))
-    out: dict[tuple, Tally] = {}
-    width = len(dims)
-    for row in conn.execute(stmt).all():
-        total, misuse, unrated, rated, satisfied = row[width:]
-        out[tuple(row[:width])] = Tally(total, misuse, unrated, rated, satisfied)
     return out
 
 
@@ -263,20 +283,11 @@ def ranking(tallies: dict, min_n: int = MIN_N_DEFAULT) -> list[Ranked]:
 def reason_counts(conn: Connection, scope: Scope) -> tuple[Bag, int]:
     """How often each reason code was given with a non-satisfied answer, and the number of
     non-satisfied answers (the denominator of "share of low scores citing this reason")."""
-    low = and_(Rating.misuse == false(), Rating.score.is_not(None), Rating.satisfied == false())
-    stmt = (select(Rating.reasons, func.count()).where(*scope.conditions(Rating), low)
-            .group_by(Rating.reasons))
-    counts: Bag = Bag()
-    low_total = 0
-    for reasons, n in conn.execute(stmt):
-        low_total += n
-        try:
-            codes = json.loads(reasons or "[]")
-        except ValueError:
-            codes = []
-        for code in set(codes if isinstance(codes, list) else []):
-            counts[code] += n
-    return counts, low_total
+    table = RatingReason.__table__
+    stmt = select(table.c.reason, func.sum(table.c.n)).where(*_in_range(table, scope)).group_by(table.c.reason)
+    counts = Bag({reason: n for reason, n in conn.execute(stmt) if n})
+    overall = tally_by(conn, scope)[()]
+    return counts, overall.rated - overall.satisfied
 
 
 def recent_comments(conn: Connection, scope: Scope, limit: int = 20) -> list:
@@ -292,16 +303,6 @@ def recent_comments(conn: Connection, scope: Scope, limit: int = 20) -> list:
 
 
 # --- tickets -----------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """``percentile_cont`` of sorted ``values``: linear interpolation between closest ranks."""
-    if not values:
-        return None
-    pos = q * (len(values) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
 
 @dataclass
@@ -327,49 +328,30 @@ class TicketStats:
         return self.statuses["no_show"] / called if called else None
 
 
-def _time_stats_pg(conn: Connection, scope: Scope, result: TicketStats) -> None:
-    """PostgreSQL: every percentile in one scan — ``GROUPING SETS`` over (all, service, hour),
-    both percentiles of a column from one sort (``percentile_cont(ARRAY[0.5, 0.9])``; NULL
-    times are ignored by the aggregate, and ``count(column)`` counts the non-NULL ones)."""
-    quantiles = array([0.5, 0.9])
-    stmt = (select(func.grouping(Ticket.service_id, Ticket.local_hour), Ticket.service_id, Ticket.local_hour,
-                   func.count(Ticket.wait_s), func.percentile_cont(quantiles).within_group(Ticket.wait_s),
-                   func.count(Ticket.service_s), func.percentile_cont(quantiles).within_group(Ticket.service_s))
-            .where(*scope.conditions(Ticket))
-            .group_by(func.grouping_sets(tuple_(), tuple_(Ticket.service_id), tuple_(Ticket.local_hour))))
-    for g, service_id, hour, n_wait, wait, n_service, service in conn.execute(stmt):
-        # grouping() bits: 2 = service_id aggregated away, 1 = local_hour aggregated away
-        key = ("all",) if g == 3 else ("service", service_id) if g == 1 else ("hour", hour)
-        if n_wait:
-            result.wait[key] = TimeStats(n_wait, wait[0], wait[1])
-        if n_service:
-            result.service[key] = TimeStats(n_service, service[0], service[1])
-
-
-def _time_stats_python(conn: Connection, scope: Scope, result: TicketStats) -> None:
-    """Other databases (SQLite: one office's data): the same formula over the sorted values."""
-    for target, column in ((result.wait, Ticket.wait_s), (result.service, Ticket.service_s)):
-        for name, group in (("all", None), ("service", Ticket.service_id), ("hour", Ticket.local_hour)):
-            keys = [] if group is None else [group]
-            stmt = select(*keys, column).where(*scope.conditions(Ticket), column.is_not(None)).order_by(*keys, column)
-            values: dict = {}
-            for row in conn.execute(stmt):
-                values.setdefault(row[0] if keys else None, []).append(row[-1])
-            for key, v in values.items():
-                target[(name,) if group is None else (name, key)] = TimeStats(len(v), percentile(v, 0.5),
-                                                                              percentile(v, 0.9))
-
-
 def ticket_stats(conn: Connection, scope: Scope) -> TicketStats:
     """Ticket counts by status and waiting/service time percentiles overall, per service and
-    per hour of issue."""
-    statuses = Bag(dict(conn.execute(select(Ticket.status, func.count()).where(*scope.conditions(Ticket))
-                                     .group_by(Ticket.status)).all()))
+    per hour of issue — from the summaries' counts and histograms (``summaries.percentile_of``:
+    within one bucket width, under a minute below 2 hours, of the exact percentile)."""
+    counts = TicketCount.__table__
+    statuses = Bag({status: n for status, n in conn.execute(
+        select(counts.c.status, func.sum(counts.c.n)).where(*_in_range(counts, scope)).group_by(counts.c.status))
+        if n})
     result = TicketStats(statuses, {}, {})
-    if conn.dialect.name == "postgresql":
-        _time_stats_pg(conn, scope, result)
-    else:
-        _time_stats_python(conn, scope, result)
+    times = TicketTime.__table__
+    stmt = (select(times.c.dim, times.c.dim_key, times.c.bucket, func.sum(times.c.wait), func.sum(times.c.service))
+            .where(*_in_range(times, scope)).group_by(times.c.dim, times.c.dim_key, times.c.bucket))
+    histograms: dict[tuple, Bag] = {}
+    for dim, dim_key, bucket, wait, service in conn.execute(stmt):
+        key = ("service", dim_key) if dim == "service" else ("hour", int(dim_key))
+        for kind, n in (("wait", wait), ("service", service)):
+            if not n:
+                continue
+            for group in ((kind, key), (kind, ("all",))) if dim == "service" else ((kind, key),):
+                histograms.setdefault(group, Bag())[bucket] += n
+    for (kind, key), histogram in histograms.items():
+        target = result.wait if kind == "wait" else result.service
+        target[key] = TimeStats(sum(histogram.values()), summaries.percentile_of(histogram, 0.5),
+                                summaries.percentile_of(histogram, 0.9))
     return result
 
 

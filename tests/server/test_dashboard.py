@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from sync.server import charts, stats
+from sync.server import charts, stats, summaries
 from sync.server.i18n import TEXT
 from sync.server.models import Rating, Ticket
 from tests.server.dashkit import FROM, OFFICE_A, OFFICE_B, TO, csrf_of, dash  # noqa: F401
@@ -143,6 +143,8 @@ def test_low_score_reasons_and_recent_comments_come_from_the_stored_ratings(dash
 
 
 def test_ticket_statistics_match_percentiles_computed_from_the_stored_tickets(dash):
+    # counts are exact; percentiles come from 1-minute histograms: within a minute of the exact ones
+    bound = summaries.FINE_S
     with dash.app.state.db.session() as s:
         tickets = list(s.scalars(select(Ticket)))
     scope = stats.Scope(date(2025, 6, 1), date(2025, 7, 31), (OFFICE_A,))
@@ -152,10 +154,11 @@ def test_ticket_statistics_match_percentiles_computed_from_the_stored_tickets(da
         values = [getattr(t, column) for t in tickets if getattr(t, column) is not None]
         q = statistics.quantiles(values, n=10, method="inclusive")
         assert target[("all",)].n == len(values)
-        assert abs(target[("all",)].p50 - q[4]) < 1e-6 and abs(target[("all",)].p90 - q[8]) < 1e-6
+        assert max(values) < summaries.FINE_UNTIL
+        assert abs(target[("all",)].p50 - q[4]) < bound and abs(target[("all",)].p90 - q[8]) < bound
         for service in {t.service_id for t in tickets}:
             group = [getattr(t, column) for t in tickets if t.service_id == service and getattr(t, column) is not None]
-            assert abs(target[("service", service)].p50 - statistics.median(group)) < 1e-6
+            assert abs(target[("service", service)].p50 - statistics.median(group)) < bound
     by_status = Counter(t.status for t in tickets)
     assert ts.no_show_rate == by_status["no_show"] / (by_status["finished"] + by_status["no_show"])
     page = dash.login("tinh").get(f"/dashboard/tickets?from={FROM}&to={TO}&office_id={OFFICE_A}").text

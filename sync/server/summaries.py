@@ -1,0 +1,396 @@
+"""Summary tables: the counts every dashboard page, the monthly report and the ranking read.
+
+A page's cost must grow with what it shows, not with the rows behind it. So ingest keeps, in
+the same transaction as the rows themselves, counts of ratings and tickets per group
+(``models.RatingCount``, ``RatingDay``, ``RatingReason``, ``TicketCount``, ``TicketTime``),
+each at two grains: per local day ('d') and per local month ('m'). A range is read as its
+whole months plus the days at its edges (``spans``), so a year costs twelve month rows per
+group, not 365 days of rows.
+
+Exactly once. Contributions are added only for what the database says it inserted: a rating
+whose id was new (insert-or-ignore), a ticket whose stored version moved up. A duplicate,
+a quarantined conflict or a rejected record changes no count. When a ticket's stored row
+moves from version a to version b, a's contribution is subtracted and b's added, in the same
+statement, so its times move from one bucket to the right one exactly once whatever order
+the versions arrive in (on PostgreSQL, ticket rows are locked first, per ticket, so two
+batches carrying one ticket cannot both see the same old version). Every contribution is
+keyed by the local day the record happened (``local_date``), never the day it arrived.
+
+Writes are upserts (``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n``) of the
+batch's deltas summed per key and sorted by key (concurrent batches lock rows in the same
+order), on SQLite and PostgreSQL alike. A group whose count went back to 0 keeps its row.
+
+Times are kept as histograms with fixed bucket edges (``bucket_of``): one-minute buckets up to
+2 hours, ten-minute buckets from 2 to 8 hours, then one bucket for everything longer.
+Histograms of any groups merge by adding counts. A percentile read from them
+(``percentile_of``) places the values of a bucket evenly inside it and interpolates between
+ranks like ``percentile_cont``; it is off from the exact percentile by less than one bucket
+width: under 1 minute for times below 2 hours, under 10 minutes up to 8 hours; above 8 hours
+it reads 8 hours.
+
+``rebuild`` recomputes the summaries from the raw rows in SQL (``INSERT … SELECT … GROUP
+BY``), for upgrades and repairs; the property test checks that incremental and rebuilt
+summaries are equal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import delete, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Connection
+
+from sync.server.models import (
+    LEVELS,
+    RatingCount,
+    RatingDay,
+    RatingReason,
+    Ticket,
+    TicketCount,
+    TicketTime,
+)
+
+__all__ = ["BUCKETS", "SUMMARY_TABLES", "add_ratings", "bucket_bounds", "bucket_of", "lock_tickets", "month_of",
+           "move_tickets", "percentile_of", "rebuild", "rebuild_steps", "spans", "ticket_columns"]
+
+SUMMARY_TABLES = (RatingCount, RatingDay, RatingReason, TicketCount, TicketTime)
+_COUNTS = ("n", "misuse", "unrated", "satisfied", *(f"l{k}" for k in LEVELS))
+
+FINE_S, FINE_UNTIL = 60, 2 * 3600          # 1-minute buckets up to 2 h …
+COARSE_S, COARSE_UNTIL = 600, 8 * 3600     # … 10-minute buckets up to 8 h, then one more
+_FINE = FINE_UNTIL // FINE_S                # 120
+BUCKETS = _FINE + (COARSE_UNTIL - FINE_UNTIL) // COARSE_S + 1  # 157: 0..155 bounded, 156 = 8 h and more
+
+
+def bucket_of(seconds: float) -> int:
+    """The histogram bucket of a duration (negative clock skew counts as 0)."""
+    if seconds < FINE_UNTIL:
+        return int(max(seconds, 0.0) // FINE_S)
+    if seconds < COARSE_UNTIL:
+        return _FINE + int((seconds - FINE_UNTIL) // COARSE_S)
+    return BUCKETS - 1
+
+
+def bucket_bounds(bucket: int) -> tuple[float, float]:
+    """``(lower, upper)`` seconds of a bucket; the last one is ``(8 h, 8 h)``."""
+    if bucket < _FINE:
+        return bucket * FINE_S, (bucket + 1) * FINE_S
+    if bucket < BUCKETS - 1:
+        lower = FINE_UNTIL + (bucket - _FINE) * COARSE_S
+        return lower, lower + COARSE_S
+    return COARSE_UNTIL, COARSE_UNTIL
+
+
+def percentile_of(histogram: dict[int, int], q: float) -> float | None:
+    """``percentile_cont(q)`` estimated from bucket counts (see the module docstring)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    pos = q * (total - 1)
+    low_rank, high_rank = int(pos), min(int(pos) + 1, total - 1)
+    values = {}
+    seen = 0
+    for bucket in sorted(histogram):
+        count = histogram[bucket]
+        if not count:
+            continue
+        lower, upper = bucket_bounds(bucket)
+        for rank in (low_rank, high_rank):
+            if rank not in values and seen <= rank < seen + count:
+                values[rank] = lower + (upper - lower) * (rank - seen + 0.5) / count
+        seen += count
+        if high_rank in values:
+            break
+    return values[low_rank] + (values[high_rank] - values[low_rank]) * (pos - low_rank)
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def spans(date_from: date, date_to: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """A range of local days as (whole months, [day ranges at the edges])."""
+    first_whole = date_from if date_from.day == 1 else _next_month(date_from)
+    after = date_to + timedelta(days=1)
+    end_whole = after if after.day == 1 else month_of(after)  # first day after the whole months
+    if first_whole >= end_whole:
+        return [], [(date_from, date_to)]
+    months, month = [], first_whole
+    while month < end_whole:
+        months.append(month)
+        month = _next_month(month)
+    edges = []
+    if date_from < first_whole:
+        edges.append((date_from, first_whole - timedelta(days=1)))
+    if end_whole <= date_to:
+        edges.append((end_whole, date_to))
+    return months, edges
+
+
+# --- incremental: deltas of one batch -----------------------------------------------------------
+
+
+def _grains(day: date) -> tuple[tuple[str, date], tuple[str, date]]:
+    return ("d", day), ("m", month_of(day))
+
+
+def _codes(reasons: str) -> set[str]:
+    try:
+        codes = json.loads(reasons or "[]")
+    except ValueError:
+        return set()
+    return {str(c) for c in codes} if isinstance(codes, list) else set()
+
+
+def _rating_counts(row: dict) -> dict[str, int]:
+    """One rating's contribution to the count columns."""
+    counts = {"n": 1}
+    if row["misuse"]:
+        counts["misuse"] = 1
+    elif row["score"] is None:
+        counts["unrated"] = 1
+    else:
+        counts[f"l{row['score']}"] = 1
+        if row["satisfied"]:
+            counts["satisfied"] = 1
+    return counts
+
+
+def add_ratings(conn: Connection, rows: Iterable[dict]) -> None:
+    """Count newly inserted ratings (rows as ``ingest`` stored them)."""
+    fine: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    daily: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    reasons: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        counts = _rating_counts(row)
+        for grain, period in _grains(row["local_date"]):
+            key = (grain, period, row["office_id"], row["counter_id"], row["clerk_id"] or "",
+                   row["service_id"] or "", row["local_hour"], row.get("channel") or "tablet", row["scale"])
+            for name, n in counts.items():
+                fine[key][name] += n
+            if row["score"] is not None and not row["misuse"] and not row["satisfied"]:
+                for code in _codes(row["reasons"]):
+                    reasons[(grain, period, row["office_id"], code)] += 1
+        for name, n in counts.items():
+            daily[(row["local_date"], row["office_id"], row["scale"])][name] += n
+    _upsert(conn, RatingCount, fine)
+    _upsert(conn, RatingDay, daily)
+    _upsert(conn, RatingReason, {k: {"n": n} for k, n in reasons.items()})
+
+
+def _ticket_contribution(row, sign: int, counts: dict, times: dict) -> None:
+    for grain, period in _grains(row["local_date"]):
+        counts[(grain, period, row["office_id"], row["service_id"], row["local_hour"], row["status"])]["n"] += sign
+        for kind, seconds in (("wait", row["wait_s"]), ("service", row["service_s"])):
+            if seconds is None:
+                continue
+            bucket = bucket_of(seconds)
+            for dim, dim_key in (("service", row["service_id"]), ("hour", str(row["local_hour"]))):
+                times[(grain, period, row["office_id"], dim, dim_key, bucket)][kind] += sign
+
+
+def move_tickets(conn: Connection, changes: Iterable[tuple[dict | None, dict]]) -> None:
+    """Count tickets whose stored row changed: ``(old row or None, new row)`` pairs."""
+    counts: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    times: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for old, new in changes:
+        if old is not None:
+            _ticket_contribution(old, -1, counts, times)
+        _ticket_contribution(new, +1, counts, times)
+    _upsert(conn, TicketCount, counts)
+    _upsert(conn, TicketTime, times)
+
+
+def _upsert(conn: Connection, model, deltas: dict[tuple, dict]) -> None:
+    """Add ``deltas`` (key tuple → {column: n}) to ``model``'s rows, creating missing ones."""
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    counts = [c.name for c in table.columns if c.name not in keys]
+    rows = []
+    for key in sorted(deltas):
+        delta = deltas[key]
+        if any(delta.values()):
+            rows.append({**dict(zip(keys, key, strict=True)), **{c: delta.get(c, 0) for c in counts}})
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        payload = json.dumps(rows, default=str)
+        conn.exec_driver_sql(_pg_upsert_sql(model), (payload,))
+        return
+    stmt = sqlite.insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in counts})
+    conn.execute(stmt, rows)
+
+
+@lru_cache(maxsize=8)
+def _pg_upsert_sql(model) -> str:
+    """The whole batch as ONE JSON parameter expanded by PostgreSQL (see ``ingest._insert_new``)."""
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    names = [c.name for c in table.columns]
+    sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in names if c not in keys)
+    return (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
+            f"FROM json_populate_recordset(NULL::{table.name}, %s::json) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}")
+
+
+def lock_tickets(conn: Connection, ticket_ids: list[str]) -> None:
+    """PostgreSQL: take a transaction lock per ticket, in sorted order, so the old version
+    read next is still the stored one when the upsert replaces it (SQLite's one writer at a
+    time already guarantees that)."""
+    if conn.dialect.name == "postgresql" and ticket_ids:
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(t, 0)) FROM unnest(CAST(:ids AS text[])) "
+                          "WITH ORDINALITY AS u(t, i) ORDER BY i"), {"ids": sorted(ticket_ids)})
+
+
+# --- rebuild from the raw rows ---------------------------------------------------------------------
+
+
+def _sql(conn: Connection) -> dict[str, str]:
+    """The few expressions that differ between SQLite and PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return {"month": "CAST(date_trunc('month', {col}) AS date)", "floor": "CAST(floor({x}) AS integer)",
+                "reasons": "json_array_elements_text(CAST(r.reasons AS json)) AS e(value)",
+                "true": "true"}
+    return {"month": "date({col}, 'start of month')", "floor": "CAST({x} AS INTEGER)",
+            "reasons": "json_each(r.reasons) AS e"}
+
+
+def _bucket_sql(sql: dict, col: str) -> str:
+    fine = sql["floor"].format(x=f"{col} / {FINE_S}")
+    coarse = sql["floor"].format(x=f"({col} - {FINE_UNTIL}) / {COARSE_S}")
+    return (f"CASE WHEN {col} < 0 THEN 0 WHEN {col} < {FINE_UNTIL} THEN {fine} "
+            f"WHEN {col} < {COARSE_UNTIL} THEN {_FINE} + {coarse} ELSE {BUCKETS - 1} END")
+
+
+def _count_columns(prefix: str = "") -> str:
+    p = prefix
+    parts = ["COUNT(*)", f"SUM(CASE WHEN {p}misuse THEN 1 ELSE 0 END)",
+             f"SUM(CASE WHEN NOT {p}misuse AND {p}score IS NULL THEN 1 ELSE 0 END)",
+             f"SUM(CASE WHEN NOT {p}misuse AND {p}score IS NOT NULL AND {p}satisfied THEN 1 ELSE 0 END)"]
+    parts += [f"SUM(CASE WHEN NOT {p}misuse AND {p}score = {k} THEN 1 ELSE 0 END)" for k in LEVELS]
+    return ", ".join(parts)
+
+
+def _statements(conn: Connection) -> list[tuple[str, str]]:
+    """(table, INSERT … SELECT) in order: day rows from the raw rows over ``:d0``..``:d1`` (and
+    the office), then month rows and ``rating_days`` from those day rows (a few thousand times
+    fewer rows than the raw ones, so each raw table is scanned only for the day grain)."""
+    sql = _sql(conn)
+    counts = ", ".join(_COUNTS)
+    sums = ", ".join(f"SUM(s.{c})" for c in _COUNTS)
+    month = sql["month"].format(col="s.period")
+    out = [
+        ("rating_counts",
+         (f"INSERT INTO rating_counts (grain, period, office_id, counter_id, clerk_id, service_id, local_hour, channel, "
+         f"scale, {counts}) SELECT 'd', r.local_date, r.office_id, r.counter_id, COALESCE(r.clerk_id, ''), "
+         f"COALESCE(r.service_id, ''), r.local_hour, r.channel, r.scale, {_count_columns('r.')} FROM ratings r "
+         f"WHERE {{where_r}} GROUP BY r.local_date, r.office_id, r.counter_id, COALESCE(r.clerk_id, ''), "
+         f"COALESCE(r.service_id, ''), r.local_hour, r.channel, r.scale")),
+        ("rating_reasons",
+         (f"INSERT INTO rating_reasons (grain, period, office_id, reason, n) "
+         f"SELECT 'd', x.local_date, x.office_id, x.reason, COUNT(*) FROM (SELECT DISTINCT r.id, "
+         f"r.local_date, r.office_id, e.value AS reason FROM ratings r, {sql['reasons']} "
+         f"WHERE {{where_r}} AND NOT r.misuse AND r.score IS NOT NULL AND NOT r.satisfied) AS x "
+         f"GROUP BY x.local_date, x.office_id, x.reason")),
+        ("ticket_counts",
+         ("INSERT INTO ticket_counts (grain, period, office_id, service_id, local_hour, status, n) "
+         "SELECT 'd', t.local_date, t.office_id, t.service_id, t.local_hour, t.status, COUNT(*) "
+         "FROM tickets t WHERE {where_t} GROUP BY t.local_date, t.office_id, t.service_id, t.local_hour, t.status")),
+    ]
+    wait, service = _bucket_sql(sql, "t.wait_s"), _bucket_sql(sql, "t.service_s")
+    for dim, dim_key in (("service", "t.service_id"), ("hour", "CAST(t.local_hour AS text)")):
+        out.append(("ticket_times",
+                    (f"INSERT INTO ticket_times (grain, period, office_id, dim, dim_key, bucket, wait, service) "
+                    f"SELECT 'd', x.local_date, x.office_id, '{dim}', x.dim_key, x.bucket, SUM(x.w), SUM(x.s) "
+                    f"FROM (SELECT t.local_date, t.office_id, {dim_key} AS dim_key, {wait} AS bucket, 1 AS w, 0 AS s "
+                    f"FROM tickets t WHERE {{where_t}} AND t.wait_s IS NOT NULL UNION ALL "
+                    f"SELECT t.local_date, t.office_id, {dim_key}, {service}, 0, 1 "
+                    f"FROM tickets t WHERE {{where_t}} AND t.service_s IS NOT NULL) AS x "
+                    f"GROUP BY x.local_date, x.office_id, x.dim_key, x.bucket")))
+    out += [
+        ("rating_counts",
+         (f"INSERT INTO rating_counts (grain, period, office_id, counter_id, clerk_id, service_id, local_hour, channel, "
+         f"scale, {counts}) SELECT 'm', {month}, s.office_id, s.counter_id, s.clerk_id, s.service_id, s.local_hour, "
+         f"s.channel, s.scale, {sums} FROM rating_counts s WHERE {{where_s}} GROUP BY {month}, s.office_id, "
+         f"s.counter_id, s.clerk_id, s.service_id, s.local_hour, s.channel, s.scale")),
+        ("rating_days",
+         (f"INSERT INTO rating_days (local_date, office_id, scale, {counts}) SELECT s.period, s.office_id, s.scale, "
+         f"{sums} FROM rating_counts s WHERE {{where_s}} GROUP BY s.period, s.office_id, s.scale")),
+        ("rating_reasons",
+         (f"INSERT INTO rating_reasons (grain, period, office_id, reason, n) SELECT 'm', {month}, s.office_id, "
+         f"s.reason, SUM(s.n) FROM rating_reasons s WHERE {{where_s}} GROUP BY {month}, s.office_id, s.reason")),
+        ("ticket_counts",
+         (f"INSERT INTO ticket_counts (grain, period, office_id, service_id, local_hour, status, n) "
+         f"SELECT 'm', {month}, s.office_id, s.service_id, s.local_hour, s.status, SUM(s.n) FROM ticket_counts s "
+         f"WHERE {{where_s}} GROUP BY {month}, s.office_id, s.service_id, s.local_hour, s.status")),
+        ("ticket_times",
+         (f"INSERT INTO ticket_times (grain, period, office_id, dim, dim_key, bucket, wait, service) "
+         f"SELECT 'm', {month}, s.office_id, s.dim, s.dim_key, s.bucket, SUM(s.wait), SUM(s.service) "
+         f"FROM ticket_times s WHERE {{where_s}} GROUP BY {month}, s.office_id, s.dim, s.dim_key, s.bucket")),
+    ]
+    return out
+
+
+def rebuild(conn: Connection, date_from: date | None = None, date_to: date | None = None,
+            office_id: str | None = None, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Recompute the summaries of ``date_from``..``date_to`` (widened to whole months; default:
+    everything) and ``office_id`` (default: every office) from the raw rows, in the caller's
+    transaction. Idempotent: the rows of that scope are deleted and written again. Returns the
+    number of raw rows read per source table."""
+    if date_from is None or date_to is None:
+        bounds = conn.execute(text("SELECT MIN(d), MAX(d) FROM (SELECT MIN(local_date) AS d FROM ratings UNION ALL "
+                                   "SELECT MAX(local_date) FROM ratings UNION ALL SELECT MIN(local_date) FROM tickets "
+                                   "UNION ALL SELECT MAX(local_date) FROM tickets) AS b")).one()
+        if bounds[0] is None:
+            date_from = date_to = date.today()
+        else:
+            low, high = (date.fromisoformat(b) if isinstance(b, str) else b for b in bounds)
+            date_from, date_to = date_from or low, date_to or high
+    d0 = month_of(date_from)
+    d1 = _next_month(date_to) - timedelta(days=1)
+    params: dict = {"d0": d0, "d1": d1}
+    office = ""
+    if office_id is not None:
+        params["office"] = office_id
+        office = " AND {a}.office_id = :office"
+    where_r = "r.local_date >= :d0 AND r.local_date <= :d1" + office.format(a="r")
+    where_t = "t.local_date >= :d0 AND t.local_date <= :d1" + office.format(a="t")
+    where_s = "s.grain = 'd' AND s.period >= :d0 AND s.period <= :d1" + office.format(a="s")
+    for model in SUMMARY_TABLES:
+        table = model.__table__
+        column = table.c.local_date if model is RatingDay else table.c.period
+        stmt = delete(table).where(column >= d0, column <= d1)
+        if office_id is not None:
+            stmt = stmt.where(table.c.office_id == office_id)
+        conn.execute(stmt)
+    read = {
+        "ratings": conn.execute(text(f"SELECT COUNT(*) FROM ratings r WHERE {where_r}"), params).scalar_one(),
+        "tickets": conn.execute(text(f"SELECT COUNT(*) FROM tickets t WHERE {where_t}"), params).scalar_one(),
+    }
+    for table, statement in _statements(conn):
+        conn.execute(text(statement.format(where_r=where_r, where_t=where_t, where_s=where_s)), params)
+        if progress:
+            progress(table)
+    return read
+
+
+def rebuild_steps(conn: Connection) -> int:
+    """How many statements ``rebuild`` runs (for a progress bar)."""
+    return len(_statements(conn))
+
+
+def ticket_columns() -> list:
+    """The ``tickets`` columns a ticket's contribution depends on (read before an update)."""
+    return [Ticket.ticket_id, Ticket.version, Ticket.office_id, Ticket.local_date, Ticket.local_hour,
+            Ticket.service_id, Ticket.status, Ticket.wait_s, Ticket.service_s]
