@@ -24,6 +24,7 @@ from fastapi import FastAPI
 
 from sync.api.web import install_error_handlers
 from sync.config import Config
+from sync.limits import TokenBuckets
 from sync.server.alerts.notify import AlertWorker
 from sync.server.db import Database, current_revision, head_revision
 from sync.server.errors import SchemaOutdated

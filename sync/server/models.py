@@ -574,7 +574,8 @@ class RateLimitState(Base):
 # Keys never hold NULL (a primary key cannot): no clerk / no service is '' and an unrated
 # prompt is score 0. ``grain`` is 'd' (``period`` = the local day) or 'm' (``period`` = the
 # first day of the local month): a page reads whole months from 'm' rows and only the days
-# at the edges of its range from 'd' rows, so its cost does not grow with the range.
+# at the edges of its range from 'd' rows, so its cost does not grow with the range
+# (tickets are summarised by month only; see summaries.py).
 
 LEVELS = range(1, 11)  # the record schema allows scales of 2..10 levels
 

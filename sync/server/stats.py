@@ -330,18 +330,29 @@ class TicketStats:
 
 def ticket_stats(conn: Connection, scope: Scope) -> TicketStats:
     """Ticket counts by status and waiting/service time percentiles overall, per service and
-    per hour of issue — from the summaries' counts and histograms (``summaries.percentile_of``:
-    within one bucket width, under a minute below 2 hours, of the exact percentile)."""
-    counts = TicketCount.__table__
-    statuses = Bag({status: n for status, n in conn.execute(
-        select(counts.c.status, func.sum(counts.c.n)).where(*_in_range(counts, scope)).group_by(counts.c.status))
-        if n})
-    result = TicketStats(statuses, {}, {})
-    times = TicketTime.__table__
-    stmt = (select(times.c.dim, times.c.dim_key, times.c.bucket, func.sum(times.c.wait), func.sum(times.c.service))
-            .where(*_in_range(times, scope)).group_by(times.c.dim, times.c.dim_key, times.c.bucket))
+    per hour of issue, of each ticket's latest version: whole months from the summaries'
+    counts and histograms, the days at the range's edges from the tickets of those days
+    (``summaries.raw_ticket_figures``). Percentiles are read from the merged histograms
+    (``summaries.percentile_of``: within one bucket width of the exact percentile)."""
+    months, edges = summaries.spans(scope.date_from, scope.date_to)
+    statuses: Bag = Bag()
+    rows: list[tuple] = []
+    if months:
+        counts, times = TicketCount.__table__, TicketTime.__table__
+        last = (months[-1] + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+        whole = Scope(months[0], last, scope.office_ids)
+        statuses.update({status: n for status, n in conn.execute(
+            select(counts.c.status, func.sum(counts.c.n)).where(*_in_range(counts, whole))
+            .group_by(counts.c.status))})
+        rows += conn.execute(select(times.c.dim, times.c.dim_key, times.c.bucket, func.sum(times.c.wait),
+                                    func.sum(times.c.service)).where(*_in_range(times, whole))
+                             .group_by(times.c.dim, times.c.dim_key, times.c.bucket)).all()
+    edge_statuses, edge_rows = summaries.raw_ticket_figures(conn, edges, scope.office_ids)
+    statuses.update(dict(edge_statuses))
+    rows += edge_rows
+    result = TicketStats(Bag({k: n for k, n in statuses.items() if n}), {}, {})
     histograms: dict[tuple, Bag] = {}
-    for dim, dim_key, bucket, wait, service in conn.execute(stmt):
+    for dim, dim_key, bucket, wait, service in rows:
         key = ("service", dim_key) if dim == "service" else ("hour", int(dim_key))
         for kind, n in (("wait", wait), ("service", service)):
             if not n:

@@ -2,10 +2,14 @@
 
 A page's cost must grow with what it shows, not with the rows behind it. So ingest keeps, in
 the same transaction as the rows themselves, counts of ratings and tickets per group
-(``models.RatingCount``, ``RatingDay``, ``RatingReason``, ``TicketCount``, ``TicketTime``),
-each at two grains: per local day ('d') and per local month ('m'). A range is read as its
+(``models.RatingCount``, ``RatingDay``, ``RatingReason``, ``TicketCount``, ``TicketTime``).
+Ratings are counted per local day ('d') and per local month ('m'); a range is read as its
 whole months plus the days at its edges (``spans``), so a year costs twelve month rows per
-group, not 365 days of rows.
+group, not 365 days of rows. Tickets are summarised per month only: an office's ~500
+tickets a day spread over services × hours × status × time buckets make per-day groups about
+as many as the tickets (measured: a day-grain histogram table larger than the tickets
+table), so the edge days of a range are read from the ``tickets`` rows of those days
+(``raw_ticket_figures``, at most two partial months per range).
 
 Exactly once. Contributions are added only for what the database says it inserted: a rating
 whose id was new (insert-or-ignore), a ticket whose stored version moved up. A duplicate,
@@ -56,7 +60,7 @@ from sync.server.models import (
 )
 
 __all__ = ["BUCKETS", "SUMMARY_TABLES", "add_ratings", "bucket_bounds", "bucket_of", "lock_tickets", "month_of",
-           "move_tickets", "percentile_of", "rebuild", "rebuild_steps", "spans", "ticket_columns"]
+           "move_tickets", "percentile_of", "raw_ticket_figures", "rebuild", "rebuild_steps", "spans", "ticket_columns"]
 
 SUMMARY_TABLES = (RatingCount, RatingDay, RatingReason, TicketCount, TicketTime)
 _COUNTS = ("n", "misuse", "unrated", "satisfied", *(f"l{k}" for k in LEVELS))
@@ -188,7 +192,7 @@ def add_ratings(conn: Connection, rows: Iterable[dict]) -> None:
 
 
 def _ticket_contribution(row, sign: int, counts: dict, times: dict) -> None:
-    for grain, period in _grains(row["local_date"]):
+    for grain, period in (("m", month_of(row["local_date"])),):
         counts[(grain, period, row["office_id"], row["service_id"], row["local_hour"], row["status"])]["n"] += sign
         for kind, seconds in (("wait", row["wait_s"]), ("service", row["service_s"])):
             if seconds is None:
@@ -282,6 +286,48 @@ def _count_columns(prefix: str = "") -> str:
     return ", ".join(parts)
 
 
+def _times_rows(sql: dict, dim: str) -> str:
+    """One row per ticket time: (local_date, office_id, dim_key, bucket, w, s), w/s = 1 for a
+    waiting/service time, over the tickets ``{where_t}`` selects."""
+    wait, service = _bucket_sql(sql, "t.wait_s"), _bucket_sql(sql, "t.service_s")
+    key = "t.service_id" if dim == "service" else "CAST(t.local_hour AS text)"
+    return (f"SELECT t.local_date, t.office_id, {key} AS dim_key, {wait} AS bucket, 1 AS w, 0 AS s "
+            f"FROM tickets t WHERE {{where_t}} AND t.wait_s IS NOT NULL UNION ALL "
+            f"SELECT t.local_date, t.office_id, {key}, {service}, 0, 1 "
+            f"FROM tickets t WHERE {{where_t}} AND t.service_s IS NOT NULL")
+
+
+def raw_ticket_figures(conn: Connection, days: list[tuple[date, date]],
+                       office_ids: tuple[str, ...] | None) -> tuple[list, list]:
+    """Ticket counts by status and histogram rows ``(dim, dim_key, bucket, wait, service)`` of the
+    tickets of some day ranges, read from the tickets themselves: the days at the edges of a
+    range (tickets are summarised by month only — per day their groups are about as many as
+    the tickets, see the module docstring)."""
+    if not days:
+        return [], []
+    sql = _sql(conn)
+    params: dict = {}
+    parts = []
+    for i, (lo, hi) in enumerate(days):
+        params[f"lo{i}"], params[f"hi{i}"] = lo, hi
+        parts.append(f"(t.local_date >= :lo{i} AND t.local_date <= :hi{i})")
+    where_t = "(" + " OR ".join(parts) + ")"
+    if office_ids is not None:
+        names = []
+        for i, office in enumerate(office_ids):
+            params[f"o{i}"] = office
+            names.append(f":o{i}")
+        where_t += f" AND t.office_id IN ({', '.join(names)})"
+    statuses = conn.execute(text(f"SELECT t.status, COUNT(*) FROM tickets t WHERE {where_t} GROUP BY t.status"),
+                            params).all()
+    histogram = []
+    for dim in ("service", "hour"):
+        rows = _times_rows(sql, dim).format(where_t=where_t)
+        histogram += [(dim, *r) for r in conn.execute(text(
+            f"SELECT x.dim_key, x.bucket, SUM(x.w), SUM(x.s) FROM ({rows}) AS x GROUP BY x.dim_key, x.bucket"), params)]
+    return statuses, histogram
+
+
 def _statements(conn: Connection) -> list[tuple[str, str]]:
     """(table, INSERT … SELECT) in order: day rows from the raw rows over ``:d0``..``:d1`` (and
     the office), then month rows and ``rating_days`` from those day rows (a few thousand times
@@ -290,6 +336,7 @@ def _statements(conn: Connection) -> list[tuple[str, str]]:
     counts = ", ".join(_COUNTS)
     sums = ", ".join(f"SUM(s.{c})" for c in _COUNTS)
     month = sql["month"].format(col="s.period")
+    tmonth, xmonth = sql["month"].format(col="t.local_date"), sql["month"].format(col="x.local_date")
     out = [
         ("rating_counts",
          (f"INSERT INTO rating_counts (grain, period, office_id, counter_id, clerk_id, service_id, local_hour, channel, "
@@ -304,20 +351,15 @@ def _statements(conn: Connection) -> list[tuple[str, str]]:
          f"WHERE {{where_r}} AND NOT r.misuse AND r.score IS NOT NULL AND NOT r.satisfied) AS x "
          f"GROUP BY x.local_date, x.office_id, x.reason")),
         ("ticket_counts",
-         ("INSERT INTO ticket_counts (grain, period, office_id, service_id, local_hour, status, n) "
-         "SELECT 'd', t.local_date, t.office_id, t.service_id, t.local_hour, t.status, COUNT(*) "
-         "FROM tickets t WHERE {where_t} GROUP BY t.local_date, t.office_id, t.service_id, t.local_hour, t.status")),
+         (f"INSERT INTO ticket_counts (grain, period, office_id, service_id, local_hour, status, n) "
+         f"SELECT 'm', {tmonth}, t.office_id, t.service_id, t.local_hour, t.status, COUNT(*) "
+         f"FROM tickets t WHERE {{where_t}} GROUP BY {tmonth}, t.office_id, t.service_id, t.local_hour, t.status")),
     ]
-    wait, service = _bucket_sql(sql, "t.wait_s"), _bucket_sql(sql, "t.service_s")
-    for dim, dim_key in (("service", "t.service_id"), ("hour", "CAST(t.local_hour AS text)")):
+    for dim in ("service", "hour"):
         out.append(("ticket_times",
                     (f"INSERT INTO ticket_times (grain, period, office_id, dim, dim_key, bucket, wait, service) "
-                    f"SELECT 'd', x.local_date, x.office_id, '{dim}', x.dim_key, x.bucket, SUM(x.w), SUM(x.s) "
-                    f"FROM (SELECT t.local_date, t.office_id, {dim_key} AS dim_key, {wait} AS bucket, 1 AS w, 0 AS s "
-                    f"FROM tickets t WHERE {{where_t}} AND t.wait_s IS NOT NULL UNION ALL "
-                    f"SELECT t.local_date, t.office_id, {dim_key}, {service}, 0, 1 "
-                    f"FROM tickets t WHERE {{where_t}} AND t.service_s IS NOT NULL) AS x "
-                    f"GROUP BY x.local_date, x.office_id, x.dim_key, x.bucket")))
+                    f"SELECT 'm', {xmonth}, x.office_id, '{dim}', x.dim_key, x.bucket, SUM(x.w), SUM(x.s) "
+                    f"FROM ({_times_rows(sql, dim)}) AS x GROUP BY {xmonth}, x.office_id, x.dim_key, x.bucket")))
     out += [
         ("rating_counts",
          (f"INSERT INTO rating_counts (grain, period, office_id, counter_id, clerk_id, service_id, local_hour, channel, "
@@ -330,14 +372,6 @@ def _statements(conn: Connection) -> list[tuple[str, str]]:
         ("rating_reasons",
          (f"INSERT INTO rating_reasons (grain, period, office_id, reason, n) SELECT 'm', {month}, s.office_id, "
          f"s.reason, SUM(s.n) FROM rating_reasons s WHERE {{where_s}} GROUP BY {month}, s.office_id, s.reason")),
-        ("ticket_counts",
-         (f"INSERT INTO ticket_counts (grain, period, office_id, service_id, local_hour, status, n) "
-         f"SELECT 'm', {month}, s.office_id, s.service_id, s.local_hour, s.status, SUM(s.n) FROM ticket_counts s "
-         f"WHERE {{where_s}} GROUP BY {month}, s.office_id, s.service_id, s.local_hour, s.status")),
-        ("ticket_times",
-         (f"INSERT INTO ticket_times (grain, period, office_id, dim, dim_key, bucket, wait, service) "
-         f"SELECT 'm', {month}, s.office_id, s.dim, s.dim_key, s.bucket, SUM(s.wait), SUM(s.service) "
-         f"FROM ticket_times s WHERE {{where_s}} GROUP BY {month}, s.office_id, s.dim, s.dim_key, s.bucket")),
     ]
     return out
 

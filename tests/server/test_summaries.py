@@ -134,7 +134,15 @@ def test_summaries_kept_at_ingest_equal_a_rebuild_from_the_raw_rows(central_db, 
         stored = conn.execute(select(Ticket.ticket_id, Ticket.version)).all()
     assert kept == rebuilt
     # and the tickets' summaries count each ticket once, at its highest version
-    assert sum(r[-1] for r in rebuilt["ticket_counts"] if r[0] == "d") == len(stored)
+    assert sum(r[-1] for r in rebuilt["ticket_counts"] if r[0] == "m") == len(stored)
+    # a range cut inside months (edge days read from the tickets) counts what it covers
+    from sync.server import stats
+
+    with central_db.engine.connect() as conn:
+        days = [d for (d,) in conn.execute(select(Ticket.local_date))]
+        for lo, hi in ((date(2025, 6, 30), date(2025, 7, 1)), (date(2025, 6, 1), date(2025, 7, 1))):
+            figures = stats.ticket_stats(conn, stats.Scope(lo, hi, (OFFICE,)))
+            assert figures.total == sum(1 for d in days if lo <= d <= hi)
 
 
 def test_rebuild_summaries_command_is_idempotent(central_db, database_url, office_config, config_file, capsys):
