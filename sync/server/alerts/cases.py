@@ -165,11 +165,15 @@ def attach_ratings(conn: Connection, alert_id: int, rule: str, rating_ids: set[s
     """Add ratings to an open alert (a burst that goes on); returns how many were new to it."""
     known = set(conn.scalars(select(AlertRating.rating_id).where(AlertRating.alert_id == alert_id)))
     fresh = sorted(rating_ids - known)
-    if fresh:
-        conn.execute(insert(AlertRating), [{"alert_id": alert_id, "rating_id": r, "rule": rule} for r in fresh])
+    if not fresh:
+        return 0
+    # Two batches of one office may attach the same rating at once: the database keeps one link.
+    added = conn.execute(_insert(conn)(AlertRating).on_conflict_do_nothing(),
+                         [{"alert_id": alert_id, "rating_id": r, "rule": rule} for r in fresh]).rowcount
+    if added:
         conn.execute(update(Alert).where(Alert.id == alert_id, Alert.last_at < last_at).values(last_at=last_at))
-        log_event(conn, alert_id, SYSTEM, "ratings_added", f"thêm {len(fresh)} đánh giá vào cảnh báo đang mở")
-    return len(fresh)
+        log_event(conn, alert_id, SYSTEM, "ratings_added", f"thêm {added} đánh giá vào cảnh báo đang mở")
+    return added
 
 
 def load_case(conn: Connection, alert_id: int, actor: Actor):
