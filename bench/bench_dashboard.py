@@ -79,7 +79,7 @@ def register_offices(url: str, count: int) -> None:
 _RATINGS = """
 INSERT INTO ratings (id, office_id, device_id, source_device_id, seq, created_at, local_date, local_hour, counter_id,
                      clerk_id, ticket_id, ticket_number, service_id, score, scale, satisfied, reasons, comment, misuse,
-                     lang, received_at, content_hash)
+                     lang, received_at)
 SELECT md5('r' || i)::uuid::text, o, 'tablet-' || o, 'tablet-local', i, local AT TIME ZONE 'Asia/Ho_Chi_Minh',
        local::date, extract(hour FROM local)::int, c,
        CASE WHEN r2 < 0.03 THEN NULL ELSE (ARRAY['nguyen-van-an', 'tran-thi-binh', 'le-hoang-cuong', 'pham-thu-dung'])[c] END,
@@ -88,7 +88,7 @@ SELECT md5('r' || i)::uuid::text, o, 'tablet-' || o, 'tablet-local', i, local AT
        CASE WHEN score = 1 THEN (ARRAY['["cho-lau"]', '["thai-do"]', '["huong-dan", "di-lai"]', '["khac"]'])[1 + i % 4]
             ELSE '[]' END,
        CASE WHEN score IS NOT NULL AND r2 > 0.95 THEN 'Cán bộ nhiệt tình, hướng dẫn rõ ràng' END,
-       r1 < 0.02, 'vi', now(), repeat('0', 64)
+       r1 < 0.02, 'vi', now()
 FROM (SELECT i, 'bench-' || lpad((1 + i % %(offices)s)::text, 3, '0') AS o, 1 + (i / %(offices)s) % 4 AS c, r1, r2,
              CASE WHEN r1 < 0.10 THEN NULL WHEN r1 < 0.62 THEN 3 WHEN r1 < 0.88 THEN 2 ELSE 1 END AS score,
              timestamp '2025-01-01 07:30' + (i::bigint * 365 / %(n)s) * interval '1 day' + (r2 * 32400) * interval '1 second'
