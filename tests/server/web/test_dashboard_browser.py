@@ -10,8 +10,8 @@ import time
 
 import pytest
 import uvicorn
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.server.dashkit import FROM, OFFICE_A, PASSWORD, TO, build_kit
@@ -48,8 +48,18 @@ def _submit(driver, element) -> None:
     """Click a link or button and wait until the next page has replaced this one."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 30).until(lambda _: _replaced(page))
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _replaced(page) -> bool:
+    """Whether the old page's root element is gone. Chromedriver reports a replaced node as
+    "stale" or, while the new page is being built, as "node does not belong to the document"."""
+    try:
+        page.is_enabled()
+    except WebDriverException:
+        return True
+    return False
 
 
 def _shot(driver, name: str) -> None:
