@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 import yaml
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -132,7 +133,7 @@ def test_four_unhappy_ratings_become_one_case_a_letter_and_a_line_in_the_report(
     assert PHONE.encode() not in body
 
     # the manager, on the dashboard
-    wait = WebDriverWait(chromium, 10)
+    wait = WebDriverWait(chromium, 10, ignored_exceptions=(StaleElementReferenceException,))  # pages reload after each action
     chromium.get(f"{central.url}/login?next=/dashboard/cases")
     chromium.find_element(By.NAME, "username").send_keys(MANAGER[0])
     chromium.find_element(By.NAME, "password").send_keys(MANAGER[1])
