@@ -81,7 +81,7 @@ class DeviceRuntime:
             try:
                 load_credentials(self.device_dir)  # read here too, to tell staff what is wrong
             except EnrollmentError as exc:
-                self.enrollment_problem = str(exc)
+                self.enrollment_problem = exc.message(self.config.office.language)
                 log.error("%s", exc)
                 return None
             self.enrollment_problem = None

@@ -25,15 +25,60 @@ from sync import records
 from sync.errors import SyncError
 from sync.store import write_atomically
 from sync.session import make_session
+from sync.words import WordTable
 
-__all__ = ["CREDENTIALS_FILE", "Credentials", "EnrollmentError", "enroll", "load_credentials"]
+__all__ = ["CREDENTIALS_FILE", "ENROLLMENT_WORDS", "Credentials", "EnrollmentError", "enroll", "load_credentials"]
 
 CREDENTIALS_FILE = "device-credentials.json"
 ENROLL_PATH = "/api/v1/devices/enroll"
 
 
+ENROLLMENT_WORDS = WordTable({
+    "damaged": ("tệp thông tin đăng ký {path} bị hỏng ({detail}); hãy đăng ký lại thiết bị",
+                "the credentials file {path} is damaged ({detail}); enroll the device again"),
+    "bad_address": ("địa chỉ máy chủ phải bắt đầu bằng https:// (hoặc http://), nhưng đang là {address!r}",
+                    "the server address must start with https:// (or http://), found {address!r}"),
+    "empty_code": ("mã đăng ký đang để trống", "the enrollment code is empty"),
+    "tls": ("không xác minh được máy chủ {server} (chứng chỉ TLS không tin cậy: kiểm tra sync.ca_bundle "
+            "và ngày giờ của thiết bị)",
+            "the server {server} could not be verified (TLS certificate not trusted: check sync.ca_bundle "
+            "and the device's date)"),
+    "timeout": ("máy chủ {server} không trả lời kịp; kiểm tra mạng rồi thử lại",
+                "the server {server} did not answer in time; check the network and try again"),
+    "unreachable": ("không kết nối được máy chủ {server}; kiểm tra địa chỉ và mạng",
+                    "cannot reach the server {server}; check the address and the network"),
+    "redirect": ("{server} chuyển hướng sang {location}: kiểm tra địa chỉ máy chủ (trang đăng nhập Wi-Fi?)",
+                 "{server} answered with a redirect to {location}: check the server address (a Wi-Fi login page?)"),
+    "refused_because": ("máy chủ từ chối mã: {reason} — hãy xin quản trị viên mã mới",
+                        "the server refused the code: {reason} — ask the admin for a new code"),
+    "not_a_server": ("{server} không phải máy chủ Thước Đo (không có địa chỉ đăng ký thiết bị)",
+                     "{server} is not a Thước Đo server (no enrollment address there)"),
+    "refused": ("máy chủ từ chối mã (HTTP {status}) — mã có thể sai, đã dùng hoặc hết hạn; hãy xin quản trị viên "
+                "mã mới",
+                "the server refused the code (HTTP {status}) — it may be wrong, used or expired; ask the admin "
+                "for a new code"),
+    "too_many": ("thử quá nhiều lần; đợi một phút rồi thử lại", "too many attempts; wait a minute and try again"),
+    "server_failed": ("máy chủ không đăng ký được thiết bị (HTTP {status}{detail})",
+                      "the server could not enroll the device (HTTP {status}{detail})"),
+    "not_the_server": ("{server} trả lời không phải câu trả lời của máy chủ (trang đăng nhập Wi-Fi?)",
+                       "{server} answered with something that is not the server's answer (a Wi-Fi login page?)"),
+    "incomplete": ("câu trả lời của máy chủ thiếu {fields}", "the server's answer lacks {fields}"),
+})
+
+
 class EnrollmentError(SyncError):
-    """Enrollment failed; the message says why in words staff can act on."""
+    """Enrollment failed; the message says why in words staff can act on.
+
+    ``str(error)`` is English (logs); ``message(lang)`` says it in the office's language.
+    A reason the server gave is quoted as the server wrote it.
+    """
+
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        return ENROLLMENT_WORDS(lang, self.key, **self.values)
 
 
 @dataclass(frozen=True)
@@ -61,7 +106,7 @@ def load_credentials(device_dir: str | os.PathLike) -> Credentials | None:
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError) as exc:
-        raise EnrollmentError(f"the credentials file {path} is damaged ({exc}); enroll the device again") from None
+        raise EnrollmentError("damaged", path=path, detail=exc) from None
 
 
 def enroll(server_url: str, code: str, data_path: str | os.PathLike, *, ca_bundle: str | None = None,
@@ -73,23 +118,20 @@ def enroll(server_url: str, code: str, data_path: str | os.PathLike, *, ca_bundl
     """
     server_url = server_url.strip().rstrip("/")
     if not server_url.startswith(("http://", "https://")):
-        raise EnrollmentError(f"the server address must start with https:// (or http://), found {server_url!r}")
+        raise EnrollmentError("bad_address", address=server_url)
     code = code.strip()
     if not code:
-        raise EnrollmentError("the enrollment code is empty")
+        raise EnrollmentError("empty_code")
     session = session or make_session(ca_bundle)
     try:
         response = session.post(server_url + ENROLL_PATH, json={"code": code}, timeout=timeouts,
                                 allow_redirects=False)
     except requests.exceptions.SSLError:
-        raise EnrollmentError(f"the server {server_url} could not be verified (TLS certificate not trusted: "
-                              f"check sync.ca_bundle and the device's date)") from None
+        raise EnrollmentError("tls", server=server_url) from None
     except requests.exceptions.Timeout:
-        raise EnrollmentError(f"the server {server_url} did not answer in time; check the network and "
-                              f"try again") from None
+        raise EnrollmentError("timeout", server=server_url) from None
     except requests.RequestException:
-        raise EnrollmentError(f"cannot reach the server {server_url}; check the address and the "
-                              f"network") from None
+        raise EnrollmentError("unreachable", server=server_url) from None
     data = _parse(response, server_url)
     credentials = Credentials(server_url=server_url, device_id=data["device_id"], office_id=data["office_id"],
                               token=data["token"], enrolled_at=records.now_iso())
@@ -110,23 +152,20 @@ def _parse(response: requests.Response, server_url: str) -> dict:
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         message = str(body["error"].get("message") or body["error"].get("code") or "")
     if 300 <= status < 400:
-        raise EnrollmentError(f"{server_url} answered with a redirect to {response.headers.get('Location', '?')}: "
-                              f"check the server address (a Wi-Fi login page?)")
+        raise EnrollmentError("redirect", server=server_url, location=response.headers.get("Location", "?"))
     if status in (400, 401, 403, 404, 409, 410, 422) and message:
-        raise EnrollmentError(f"the server refused the code: {message} — ask the admin for a new code")
+        raise EnrollmentError("refused_because", reason=message)
     if status == 404:
-        raise EnrollmentError(f"{server_url} is not a Thước Đo server (no enrollment address there)")
+        raise EnrollmentError("not_a_server", server=server_url)
     if status in (400, 401, 403, 409, 410, 422):
-        raise EnrollmentError(f"the server refused the code (HTTP {status}) — it may be wrong, used or expired; "
-                              f"ask the admin for a new code")
+        raise EnrollmentError("refused", status=status)
     if status == 429:
-        raise EnrollmentError("too many attempts; wait a minute and try again")
+        raise EnrollmentError("too_many")
     if status != 200:
-        raise EnrollmentError(f"the server could not enroll the device (HTTP {status}{': ' + message if message else ''})")
+        raise EnrollmentError("server_failed", status=status, detail=": " + message if message else "")
     if not isinstance(body, dict):
-        raise EnrollmentError(f"{server_url} answered with something that is not the server's answer "
-                              f"(a Wi-Fi login page?)")
+        raise EnrollmentError("not_the_server", server=server_url)
     missing = [k for k in ("device_id", "office_id", "token") if not isinstance(body.get(k), (str, int)) or body.get(k) == ""]
     if missing:
-        raise EnrollmentError(f"the server's answer lacks {', '.join(missing)}")
+        raise EnrollmentError("incomplete", fields=", ".join(missing))
     return {k: str(body[k]) for k in ("device_id", "office_id", "token")}

@@ -499,7 +499,7 @@ class TabletApp(App):
             try:
                 message = tr(self.lang, "enroll.done", office=device.enroll(server_url, code))
             except EnrollmentError as exc:
-                message = str(exc)
+                message = exc.message(self.lang)
             self._call_soon(finished, message)
 
         def finished(message: str) -> None:

@@ -12,6 +12,7 @@ from kiosk.catalog import CatalogError
 from kiosk.flow.lookup import Lookup
 from kiosk.printer import PrinterError, TicketPrinter
 from kiosk.texts import tr
+from sync.enrollment import EnrollmentError
 
 __all__ = ["AdminDesk"]
 
@@ -71,7 +72,10 @@ class AdminDesk:
         uploader it replaces). Returns the result in words; a refusal is shown as it is."""
         try:
             office_id = self.device.enroll(server_url, code)
-        except Exception as exc:  # noqa: BLE001 — EnrollmentError and network kin: shown to the admin
+        except EnrollmentError as exc:
+            log.warning("enrollment failed: %s", exc)
+            return tr(lang, "admin.enroll_failed", error=exc.message(lang))
+        except Exception as exc:  # noqa: BLE001 — anything else on the way is shown to the admin as it is
             log.warning("enrollment failed: %s", exc)
             return tr(lang, "admin.enroll_failed", error=str(exc))
         return tr(lang, "admin.enrolled", office=office_id)

@@ -25,14 +25,14 @@ def test_enroll_then_sync_now_uploads_everything_and_status_says_so(central, con
     with Outbox(data / "outbox") as outbox:
         appended = append_ratings(outbox, 450)
     assert kiosk(["--config", str(config_file), "enroll", "--server", central.url, "--code", central.code()]) == 0
-    assert "enrolled: device" in capsys.readouterr().out
+    assert "đã đăng ký: thiết bị" in capsys.readouterr().out
     assert kiosk(["--config", str(config_file), "sync-now"]) == 0
     out = capsys.readouterr().out
-    assert "450 record(s) pending" in out and "accepted 450" in out and "nothing left" in out
+    assert "450 bản ghi chờ gửi" in out and "đã nhận 450" in out and "không còn gì để gửi" in out
     assert sorted(central.rating_ids()) == sorted(r["id"] for r in appended)
     assert kiosk(["--config", str(config_file), "sync-status"]) == 0
     out = capsys.readouterr().out
-    assert "pending records: 0" in out and "last successful upload: 20" in out and "quarantined" in out
+    assert "bản ghi chờ gửi: 0" in out and "lần gửi thành công gần nhất: 20" in out and "bị máy chủ từ chối" in out
 
 
 def test_sync_now_with_the_server_down_exits_non_zero_and_keeps_every_record(central_sqlite, config_file, tmp_path,
@@ -45,16 +45,31 @@ def test_sync_now_with_the_server_down_exits_non_zero_and_keeps_every_record(cen
     monkeypatch.setenv("THUOCDO_SERVER_URL", _closed_port_url())  # sync.server_url now points nowhere
     assert kiosk(["--config", str(config_file), "sync-now"]) == 1
     captured = capsys.readouterr()
-    assert "connection refused" in captured.err and "3 record(s) still pending" in captured.err
+    assert "connection refused" in captured.err and "còn 3 bản ghi chờ gửi" in captured.err
     assert kiosk(["--config", str(config_file), "sync-status"]) == 0
     out = capsys.readouterr().out
-    assert "pending records: 3" in out and "last error: cannot reach the server" in out
-    assert "last successful upload: never" in out
+    assert "bản ghi chờ gửi: 3" in out and "lỗi gần nhất: cannot reach the server" in out
+    assert "lần gửi thành công gần nhất: chưa bao giờ" in out
 
 
-def test_sync_now_before_enrolling_says_how_to_enroll(config_file, capsys):
+def test_sync_now_before_enrolling_says_how_to_enroll_in_the_offices_language(config_file, capsys):
     assert kiosk(["--config", str(config_file), "sync-now"]) == 1
-    assert "not enrolled yet" in capsys.readouterr().err
+    assert "lỗi: thiết bị này chưa được đăng ký: chạy `enroll --server URL --code CODE`" in capsys.readouterr().err
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace("language: vi", "language: en", 1),
+                           encoding="utf-8")
+    assert kiosk(["--config", str(config_file), "sync-now"]) == 1
+    assert "error: this device is not enrolled yet: run `enroll" in capsys.readouterr().err
+
+
+def test_a_refused_code_is_told_in_the_offices_language(central_sqlite, config_file, capsys):
+    code = central_sqlite.code()
+    assert kiosk(["--config", str(config_file), "enroll", "--server", central_sqlite.url, "--code", code]) == 0
+    capsys.readouterr()
+    assert kiosk(["--config", str(config_file), "enroll", "--server", central_sqlite.url, "--code", code]) == 1
+    err = capsys.readouterr().err
+    assert "lỗi: máy chủ từ chối mã:" in err and "hãy xin quản trị viên mã mới" in err
+    assert kiosk(["--config", str(config_file), "enroll", "--server", "motcua.example.gov.vn", "--code", code]) == 1
+    assert "địa chỉ máy chủ phải bắt đầu bằng https://" in capsys.readouterr().err
 
 
 def test_a_usb_export_imported_at_the_centre_counts_once_when_the_device_uploads_later(central, config_file,
@@ -75,7 +90,7 @@ def test_a_usb_export_imported_at_the_centre_counts_once_when_the_device_uploads
                         str(usb)]) == 0
     assert "40 accepted" in capsys.readouterr().out
     assert tablet(["--config", str(config_file), "--counter", "3", "sync-now"]) == 0
-    assert "already on the server 40" in capsys.readouterr().out
+    assert "máy chủ đã có 40" in capsys.readouterr().out
     assert sorted(central.rating_ids()) == sorted(r["id"] for r in appended)
     with Outbox(data / "tablet-3" / "outbox") as outbox:
         assert len(outbox) == 0
@@ -91,9 +106,9 @@ def test_commands_refuse_politely_while_the_app_holds_the_outbox(config_file, tm
     try:
         assert holder.stdout.readline().strip() == b"open"
         assert kiosk(["--config", str(config_file), "export-pending", "--out", str(tmp_path / "x.json")]) == 1
-        assert "in use by the running app" in capsys.readouterr().err
+        assert "đang được ứng dụng sử dụng" in capsys.readouterr().err
         assert kiosk(["--config", str(config_file), "sync-status"]) == 0  # status still works, from the files
-        assert "pending records: 2" in capsys.readouterr().out
+        assert "bản ghi chờ gửi: 2" in capsys.readouterr().out
     finally:
         holder.kill()
         holder.wait()
@@ -103,7 +118,7 @@ def test_commands_refuse_politely_while_the_app_holds_the_outbox(config_file, tm
 
 def test_a_tablet_command_for_a_counter_the_office_does_not_have_is_refused(config_file, tmp_path, capsys):
     assert tablet(["--config", str(config_file), "sync-status", "--counter", "42"]) == 2
-    assert "no such counter" in capsys.readouterr().err
+    assert "--counter 42: không có quầy này" in capsys.readouterr().err
     assert not (tmp_path / "data" / "tablet-42").exists()
 
 
@@ -120,7 +135,7 @@ def test_sync_now_waits_when_the_real_server_rate_limits_and_still_finishes(offi
         assert kiosk(["--config", str(config_file), "enroll", "--server", central.url, "--code", central.code()]) == 0
         assert kiosk(["--config", str(config_file), "sync-now"]) == 0
         out = capsys.readouterr().out
-        assert "accepted 450" in out and "asked to slow down 1 time(s)" in out and "nothing left" in out
+        assert "đã nhận 450" in out and "yêu cầu gửi chậm lại 1 lần" in out and "không còn gì để gửi" in out
         assert sorted(central.rating_ids()) == sorted(r["id"] for r in appended)
     finally:
         central.close()

@@ -36,6 +36,7 @@ def test_the_admin_enrolls_the_kiosk_on_its_screen_and_ticket_records_start_flow
         admin.ids.enroll_code.text = "SAI-MA-0000"
         drive.tap(admin.ids.enroll)
         drive.wait_until(lambda: "không thành công" in admin.result, timeout=15, what="the refusal")
+        assert "máy chủ từ chối mã" in admin.result  # the reason, in the office's language too
         assert app.device.uploader is None
         drive.screenshot("admin_enroll_failed_vi")
 
