@@ -142,6 +142,10 @@ class HubLink:
                 # a read timeout on a quiet stream lands here too: reconnect, and let the probe
                 # above decide whether the hub is really gone
                 log.info("hub event stream ended: %s", exc)
+            except (AttributeError, OSError, ValueError):
+                if not self._stop.is_set():
+                    raise
+                return  # stop() closed the stream under the read: urllib3 then fails inside its own read
             if time.monotonic() - opened < _MIN_STREAM_S:
                 self._stop.wait(_MIN_STREAM_S)  # a stream that keeps ending at once: do not hammer
 

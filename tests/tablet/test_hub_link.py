@@ -55,3 +55,22 @@ def test_an_address_where_no_hub_listens_is_reported_offline():
         assert events.get(timeout=10) == ("online", False)
     finally:
         link.stop()
+
+
+def test_stopping_the_link_while_it_reads_the_stream_ends_its_thread_quietly(tablet_config, office_hub,
+                                                                              monkeypatch):
+    import threading
+
+    hub = office_hub(tablet_config())
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
+    for _ in range(5):  # the close lands at a different point of the read each time
+        events: queue.Queue = queue.Queue()
+        link = HubLink(hub.base_url, 2, on_event=lambda name, data: events.put(name),
+                       on_online=lambda online: events.put(online))
+        link.start()
+        assert events.get(timeout=10) is True
+        assert events.get(timeout=10) == "counter"  # the stream is open and being read
+        link.stop()
+        assert not link._thread.is_alive()
+    assert crashes == []
