@@ -98,7 +98,7 @@ def test_the_sync_commands_use_the_same_folder_as_the_app_for_a_counter(tablet_c
         result = subprocess.run([str(exe), "--config", config.source, *argv], capture_output=True, text=True,
                                 timeout=60, check=False)
         assert result.returncode == 0, result.stderr
-        assert f"device folder: {config.data_path / 'tablet-3'}" in result.stdout
+        assert f"thư mục thiết bị: {config.data_path / 'tablet-3'}" in result.stdout
     from tablet_rating.device import device_dir_for
 
     assert device_dir_for(config, 3) == config.data_path / "tablet-3"
