@@ -353,7 +353,7 @@ def _insert_all(conn: Connection, table, rows: list[dict]) -> None:
         conn.execute(table.insert(), rows)
         return
     payload = json.dumps(rows, default=_json_value, ensure_ascii=False)
-    conn.exec_driver_sql(_json_insert_sql(table, returning=False), (payload,))
+    conn.exec_driver_sql(_json_insert_sql(table, None), (payload,))
 
 
 def _ticket_versions_stored(conn: Connection, fresh: dict) -> dict[str, str]:
@@ -377,55 +377,54 @@ def _ticket_versions_stored(conn: Connection, fresh: dict) -> dict[str, str]:
 
 def _claim_tickets(conn: Connection, office: OfficeFacts, rows: list[dict], received: datetime) -> dict[str, str]:
     """Claim each rated ticket for its rating; returns {rating id: reason} for the ratings
-    refused because their ticket already has another rating."""
+    refused because their ticket already has another rating.
+
+    One insert-or-ignore claims every ticket of the batch (the earlier answer wins within a
+    batch); only the tickets it could not claim are looked up, to name their holder."""
     claims = [r for r in rows if r["ticket_id"] is not None and r["score"] is not None]
     if not claims:
         return {}
-    tickets = sorted({r["ticket_id"] for r in claims})
-    holders: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(tickets), 500):
-        chunk = tickets[start:start + 500]
+    first: dict[str, dict] = {}
+    for row in sorted(claims, key=lambda r: (r["created_at"], r["id"])):
+        first.setdefault(row["ticket_id"], row)
+    taken = _insert_new(conn, RatedTicket.__table__, [
+        {"office_id": office.id, "ticket_id": ticket, "rating_id": row["id"], "channel": row["channel"],
+         "rated_at": received} for ticket, row in sorted(first.items())], key=("office_id", "ticket_id"))
+    holders = {ticket: (row["id"], row["channel"]) for ticket, row in first.items() if ticket in taken}
+    lost = sorted(set(first) - taken)
+    for start in range(0, len(lost), 500):
         holders.update((t, (rid, ch)) for t, rid, ch in conn.execute(
             select(RatedTicket.ticket_id, RatedTicket.rating_id, RatedTicket.channel)
-            .where(RatedTicket.office_id == office.id, RatedTicket.ticket_id.in_(chunk))))
-    new = []
-    for row in sorted(claims, key=lambda r: (r["created_at"], r["id"])):  # the earlier answer wins in a batch
-        if row["ticket_id"] not in holders:
-            holders[row["ticket_id"]] = (row["id"], row["channel"])
-            new.append({"office_id": office.id, "ticket_id": row["ticket_id"], "rating_id": row["id"],
-                        "channel": row["channel"], "rated_at": received})
-    taken: set[str] = set()
-    if new:
-        stmt = (_insert(conn)(RatedTicket).on_conflict_do_nothing(index_elements=["office_id", "ticket_id"])
-                .returning(RatedTicket.ticket_id))
-        taken = set(conn.execute(stmt, new).scalars())
+            .where(RatedTicket.office_id == office.id, RatedTicket.ticket_id.in_(lost[start:start + 500]))))
     refused = {}
     for row in claims:
         holder_id, channel = holders[row["ticket_id"]]
-        mine = holder_id == row["id"] and (row["ticket_id"] in taken or not any(
-            n["ticket_id"] == row["ticket_id"] for n in new))
-        if not mine:
+        if holder_id != row["id"]:
             refused[row["id"]] = (f"ticket_already_rated: ticket {row['ticket_number'] or row['ticket_id']} "
                                   f"already has a rating (from the {channel}); one rating per ticket")
     return refused
 
 
-def _insert_new(conn: Connection, table, rows: list[dict]) -> set[str]:
-    """Insert ``rows`` unless their ``id`` exists; return the ids actually inserted.
+def _insert_new(conn: Connection, table, rows: list[dict], key: tuple[str, ...] = ("id",)) -> set[str]:
+    """Insert ``rows`` unless their ``key`` exists; return the keys (the last key column's
+    values) actually inserted.
 
     PostgreSQL: the whole batch goes as ONE JSON parameter, expanded by the server —
-    ``INSERT … SELECT * FROM json_populate_recordset(NULL::<table>, $1) ON CONFLICT (id) DO
-    NOTHING RETURNING id``. That is what lets ingest keep up with thousands of ratings a
+    ``INSERT … SELECT * FROM json_populate_recordset(NULL::<table>, $1) ON CONFLICT (key) DO
+    NOTHING RETURNING key``. That is what lets ingest keep up with thousands of ratings a
     second: a multi-row VALUES list spends most of its time building and parsing a statement
     with thousands of parameters, and per-column arrays are adapted value by value in Python,
     while ``json.dumps`` is C code. SQLite: the dialect's insert with ``ON CONFLICT DO
     NOTHING`` executed for all rows.
     """
+    if not rows:
+        return set()
     if conn.dialect.name != "postgresql":
-        stmt = _insert(conn)(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+        stmt = (_insert(conn)(table).on_conflict_do_nothing(index_elements=list(key))
+                .returning(table.c[key[-1]]))
         return set(conn.execute(stmt, rows).scalars())
     payload = json.dumps(rows, default=_json_value, ensure_ascii=False)
-    return {row[0] for row in conn.exec_driver_sql(_json_insert_sql(table), (payload,))}
+    return {row[0] for row in conn.exec_driver_sql(_json_insert_sql(table, key), (payload,))}
 
 
 def _json_value(value):
@@ -435,10 +434,13 @@ def _json_value(value):
 
 
 @lru_cache(maxsize=8)
-def _json_insert_sql(table, returning: bool = True) -> str:
+def _json_insert_sql(table, key: tuple[str, ...] | None) -> str:
+    """The JSON insert of ``table``; with ``key``: insert-or-ignore on it, returning its last column."""
     names = ", ".join(c.name for c in table.columns)
     sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table.name}, %s::json)"
-    return sql + " ON CONFLICT (id) DO NOTHING RETURNING id" if returning else sql
+    if key is None:
+        return sql
+    return sql + f" ON CONFLICT ({', '.join(key)}) DO NOTHING RETURNING {key[-1]}"
 
 
 def _quarantine_row(rid: str, office: OfficeFacts, device_id: str, received: datetime, raw) -> dict:

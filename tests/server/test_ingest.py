@@ -44,6 +44,19 @@ def test_a_batch_sent_twice_is_answered_duplicate_and_counted_once(client, devic
     assert _count(client.app, Rating) == 5
 
 
+def test_two_ratings_of_one_ticket_in_a_batch_keep_the_earlier_and_a_resent_winner_stays_a_duplicate(client, device):
+    ticket_id = str(uuid.uuid4())
+    later = rating(ticket_id=ticket_id, created_at="2025-07-01T09:20:00+07:00")
+    earlier = rating(ticket_id=ticket_id, created_at="2025-07-01T09:15:00+07:00")
+    answer = client.post("/api/v1/batches", json=batch([later, earlier]), headers=device["headers"])
+    assert statuses(answer) == ["rejected", "accepted"]
+    assert "ticket_already_rated" in answer.json()["results"][0]["error"]
+    assert "from the tablet" in answer.json()["results"][0]["error"]
+    again = client.post("/api/v1/batches", json=batch([earlier, rating(ticket_id=ticket_id)]), headers=device["headers"])
+    assert statuses(again) == ["duplicate", "rejected"]
+    assert _count(client.app, Rating) == 1
+
+
 def test_each_bad_record_is_rejected_with_its_reason_while_the_good_ones_are_stored(client, device):
     good = [rating(), rating()]
     bad = [

@@ -16,12 +16,20 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, false, func, insert, select
+from sqlalchemy import Integer, and_, cast, false, func, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from sync.config import Alerts
 from sync.server.alerts import cases
-from sync.server.alerts.rules import RatingFact, burst_windows, is_late, is_severe, silent_counters, trend_breached
+from sync.server.alerts.rules import (
+    RatingFact,
+    burst_regions,
+    burst_windows,
+    is_late,
+    is_severe,
+    silent_counters,
+    trend_breached,
+)
 from sync.server.alerts.settings import office_settings
 from sync.server.models import Alert, AlertRating, Clerk, Device, Rating, RatingContact, Ticket
 
@@ -32,6 +40,8 @@ _CLUSTER_GAP = timedelta(hours=2)  # new ratings further apart than this are jud
 # (~2,000 a day at the busiest office: ~100 in half an hour), a bound on the cost when a device
 # whose clock is stuck sends everything at one instant.
 MAX_NEIGHBOURS = 1000
+# A rating's local day lies within a day of its UTC date (time zones span UTC−12…+14).
+_ZONE_SLACK = timedelta(days=1)
 
 
 def _fact(row) -> RatingFact:
@@ -121,6 +131,13 @@ def _clusters(times: list[datetime]) -> list[tuple[datetime, datetime]]:
     return [(a, b) for a, b in ranges]
 
 
+def _within(ranges: list[tuple[datetime, datetime]]):
+    """Ratings recorded inside any of the open ``ranges``; the local-day bounds let PostgreSQL
+    read only those days (index on office and day) and their month partitions."""
+    return or_(*(and_(Rating.local_date >= (start - _ZONE_SLACK).date(), Rating.local_date <= (end + _ZONE_SLACK).date(),
+                      Rating.created_at > start, Rating.created_at < end) for start, end in ranges))
+
+
 def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: Alerts, names,
            received: datetime, who) -> list[int | None]:
     window = timedelta(minutes=settings.burst_window_min)
@@ -129,15 +146,22 @@ def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: 
         return []
     closed_bursts = (select(AlertRating.rating_id).join(Alert, Alert.id == AlertRating.alert_id)
                      .where(Alert.office_id == office_id, Alert.rule == "burst", Alert.dedup_key != "open"))
-    qualifying: list[list[RatingFact]] = []
-    for first, last in _clusters([f.created_at for f in facts if f.counts]):
-        stored = conn.execute(
-            select(Rating.id, Rating.created_at, Rating.counter_id, Rating.clerk_id, Rating.score, Rating.satisfied)
-            .where(Rating.office_id == office_id, Rating.created_at > first - window,
-                   Rating.created_at < last + window, Rating.misuse == false(), Rating.score.is_not(None),
-                   Rating.id.not_in(closed_bursts)).order_by(Rating.created_at).limit(MAX_NEIGHBOURS)).all()
-        qualifying.extend(burst_windows([RatingFact(*r) for r in stored], new_ids, window,
-                                        settings.burst_min_answers, settings.burst_unsatisfied_share))
+    new_times = [f.created_at for f in facts if f.counts]
+    ranges = [(first - window, last + window) for first, last in _clusters(new_times)]
+    rated = (Rating.office_id == office_id, Rating.misuse == false(), Rating.score.is_not(None),
+             Rating.id.not_in(closed_bursts))
+    unhappy_times = conn.scalars(select(Rating.created_at).where(
+        *rated, _within(ranges), or_(Rating.satisfied == false(), Rating.satisfied.is_(None)))).all()
+    regions = burst_regions(new_times, unhappy_times, window, settings.burst_min_answers, settings.burst_unsatisfied_share)
+    if regions is not None:
+        ranges = regions
+    if not ranges:
+        return []
+    stored = conn.execute(
+        select(Rating.id, Rating.created_at, Rating.counter_id, Rating.clerk_id, Rating.score, Rating.satisfied)
+        .where(*rated, _within(ranges)).order_by(Rating.created_at).limit(MAX_NEIGHBOURS * len(ranges))).all()
+    qualifying = burst_windows([RatingFact(*r) for r in stored], new_ids, window, settings.burst_min_answers,
+                               settings.burst_unsatisfied_share)
     if not qualifying:
         return []
     members = {f.id: f for w in qualifying for f in w}

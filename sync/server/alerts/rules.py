@@ -17,6 +17,8 @@ considered, so ratings judged before never raise an alert again.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,6 +30,7 @@ __all__ = [
     "RULES",
     "RULE_NAMES",
     "RatingFact",
+    "burst_regions",
     "burst_windows",
     "counts",
     "due_time",
@@ -103,6 +106,40 @@ def burst_windows(facts: Sequence[RatingFact], new_ids: set[str], window: timede
                 found.append(rated[i:j + 1])
                 break
     return found
+
+
+def burst_regions(new_times: Sequence[datetime], unhappy_times: Sequence[datetime], window: timedelta,
+                  min_answers: int, unsatisfied_share: float) -> list[tuple[datetime, datetime]] | None:
+    """The open time ranges ``(start, end)`` outside which no rating can change what
+    ``burst_windows`` finds, or None when every rating around the new ones matters.
+
+    A qualifying window holds at least ``k = ⌈share × min_answers⌉`` unhappy answers and a new
+    one. Take its first unhappy answer ``u[a]``: the k-th from there, ``u[a+k-1]``, lies in the
+    window too, and so does every rating that could decide the window's content, all inside
+    ``(u[a+k-1] − window, u[a] + window)``. So only those ranges matter, for each run of k
+    consecutive unhappy times (``unhappy_times``: every unhappy rated answer around the new
+    ones, stored or new) that spans less than a window and has a new time inside its range.
+    Bursts are rare, so at a busy office this reads a few dozen ratings instead of every
+    rating of the days a batch touches. Ranges come sorted and merged.
+    """
+    k = math.ceil(unsatisfied_share * min_answers - 1e-9)
+    if k <= 0:
+        return None
+    news, unhappy = sorted(new_times), sorted(unhappy_times)
+    ranges: list[tuple[datetime, datetime]] = []
+    for a in range(len(unhappy) - k + 1):
+        first, kth = unhappy[a], unhappy[a + k - 1]
+        if kth - first >= window:
+            continue
+        start, end = kth - window, first + window
+        after_start = bisect_right(news, start)
+        if after_start == len(news) or news[after_start] >= end:
+            continue  # no new answer in the range
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
+        else:
+            ranges.append((start, end))
+    return ranges
 
 
 def is_severe(fact: RatingFact, attitude_reasons: Iterable[str]) -> bool:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sync.config import parse_working_hours
 from sync.server.alerts.rules import (
     RatingFact,
+    burst_regions,
     burst_windows,
     due_time,
     is_late,
@@ -128,3 +132,28 @@ def test_due_time_counts_working_hours_only():
     assert due_time(local(2026, 3, 6, 18, 0), 1, PERIODS, WEEKDAYS, HANOI) == local(2026, 3, 9, 8, 30)
     # ends exactly at a period's end
     assert due_time(local(2026, 3, 2, 7, 30), 4, PERIODS, WEEKDAYS, HANOI) == local(2026, 3, 2, 11, 30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 240), st.booleans(), st.booleans(), st.sampled_from([None, 1, 3])),
+                min_size=1, max_size=60),
+       st.integers(1, 6), st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]))
+def test_reading_only_the_burst_regions_finds_the_same_windows(rows, min_answers, share):
+    """burst_regions may leave out ratings only where they cannot change what burst_windows finds."""
+    facts = [fact(i, timedelta(minutes=minute / 2), happy, score=score if score is None else (3 if happy else 1))
+             for i, (minute, happy, _new, score) in enumerate(rows)]
+    new = {f.id for f, (_m, _h, is_new, _s) in zip(facts, rows, strict=True) if is_new}
+    rated = [f for f in facts if f.counts]
+    regions = burst_regions([f.created_at for f in rated if f.id in new],
+                            [f.created_at for f in rated if not f.satisfied], W, min_answers, share)
+    read = facts if regions is None else [f for f in facts if any(a < f.created_at < b for a, b in regions)]
+    everything = burst_windows(facts, new, W, min_answers, share)
+    assert burst_windows(read, new, W, min_answers, share) == everything
+
+
+def test_burst_regions_skip_new_answers_with_no_unhappy_run_near_them():
+    new = [T0 + timedelta(minutes=m) for m in (0, 60)]
+    unhappy = [T0 + timedelta(minutes=m) for m in (58, 61)]
+    assert burst_regions(new, unhappy, W, 4, 0.5) == [(T0 + timedelta(minutes=61) - W, T0 + timedelta(minutes=58) + W)]
+    assert burst_regions(new, unhappy[:1], W, 4, 0.5) == []
+    assert burst_regions(new, unhappy, W, 4, 0.0) is None
