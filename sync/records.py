@@ -86,9 +86,15 @@ class _Bad(Exception):
     pass
 
 
+# The form devices write (``str(uuid.uuid4())``): accepted as it is, without parsing.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(value: Any) -> str:
     if not isinstance(value, str):
         raise _Bad(f"expected a UUID string, found {type(value).__name__}")
+    if _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -102,6 +108,8 @@ def _storable(value: str) -> None:
     """Refuse text no database can store: NUL, or a lone UTF-16 surrogate (valid JSON, not UTF-8)."""
     if "\x00" in value:
         raise _Bad("contains a NUL character")
+    if value.isascii():  # a surrogate is never ASCII
+        return
     broken = _SURROGATE.search(value)
     if broken:
         raise _Bad(f"contains a broken character (a lone UTF-16 surrogate, U+{ord(broken.group()):04X}, at position "
@@ -114,7 +122,7 @@ def _ident(value: Any) -> str:
     if len(value) > MAX_ID_CHARS:
         raise _Bad(f"identifier longer than {MAX_ID_CHARS} characters")
     _storable(value)
-    return nfc(value)
+    return value if value.isascii() else nfc(value)
 
 
 def _int(low: int, high: int = MAX_INT):
