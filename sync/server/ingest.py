@@ -53,7 +53,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -295,7 +295,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         ids = [rid for rid in missing if fresh[rid][2] == ("rating" if model is RatingId else "ticket")]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            stored.update(conn.execute(select(model.id, model.content_hash).where(model.id.in_(chunk))).all())
+            stored.update(conn.execute(select(model.id, model.content_hash).where(_among(conn, model.id, chunk))).all())
     quarantine = []
     for rid, (index, digest, _kind, _rows, raw, rec) in fresh.items():
         if rid in inserted:
@@ -330,7 +330,7 @@ def _refuse_moved_tickets(conn: Connection, fresh: dict, results: list[dict]) ->
     for start in range(0, len(tickets), 500):
         chunk = tickets[start:start + 500]
         dates.update(conn.execute(select(TicketRecord.ticket_id, TicketRecord.local_date)
-                                  .where(TicketRecord.ticket_id.in_(chunk)).distinct()).all())
+                                  .where(_among(conn, TicketRecord.ticket_id, chunk)).distinct()).all())
     for rid, entry in list(fresh.items()):
         index, kind, rows = entry[0], entry[2], entry[3]
         if kind != "ticket":
@@ -367,7 +367,7 @@ def _ticket_versions_stored(conn: Connection, fresh: dict) -> dict[str, str]:
     for start in range(0, len(tickets), 500):
         rows = conn.execute(select(TicketRecord.id, TicketRecord.ticket_id, TicketRecord.version,
                                    TicketRecord.content_hash)
-                            .where(TicketRecord.ticket_id.in_(tickets[start:start + 500]))).all()
+                            .where(_among(conn, TicketRecord.ticket_id, tickets[start:start + 500]))).all()
         for stored_id, ticket, version, digest in rows:
             rid = wanted.get((ticket, version))
             if rid is not None and rid != stored_id:
@@ -395,7 +395,7 @@ def _claim_tickets(conn: Connection, office: OfficeFacts, rows: list[dict], rece
     for start in range(0, len(lost), 500):
         holders.update((t, (rid, ch)) for t, rid, ch in conn.execute(
             select(RatedTicket.ticket_id, RatedTicket.rating_id, RatedTicket.channel)
-            .where(RatedTicket.office_id == office.id, RatedTicket.ticket_id.in_(lost[start:start + 500]))))
+            .where(RatedTicket.office_id == office.id, _among(conn, RatedTicket.ticket_id, lost[start:start + 500]))))
     refused = {}
     for row in claims:
         holder_id, channel = holders[row["ticket_id"]]
@@ -477,18 +477,40 @@ def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:
     old: dict[str, dict] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for row in conn.execute(select(*summaries.ticket_columns()).where(Ticket.ticket_id.in_(chunk))).mappings():
+        for row in conn.execute(select(*summaries.ticket_columns()).where(_among(conn, Ticket.ticket_id, chunk))).mappings():
             old[row["ticket_id"]] = dict(row)
     changes = [(old.get(k), best[k]) for k in ids
                if k not in old or (old[k]["version"] < best[k]["version"] and old[k]["office_id"] == best[k]["office_id"])]
     if not changes:
         return
-    stmt = insert(Ticket)
-    updated = {c.name: stmt.excluded[c.name] for c in Ticket.__table__.columns
-               if c.name not in ("ticket_id", "local_date")}
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["ticket_id", "local_date"], set_=updated,
-        where=(Ticket.__table__.c.version < stmt.excluded.version)
-        & (Ticket.__table__.c.office_id == stmt.excluded.office_id))
-    conn.execute(stmt, [new for _, new in changes])
+    new_rows = [new for _, new in changes]
+    if conn.dialect.name == "postgresql":  # one JSON parameter, as in _insert_new
+        conn.exec_driver_sql(_pg_ticket_upsert_sql(), (json.dumps(new_rows, default=_json_value, ensure_ascii=False),))
+    else:
+        stmt = insert(Ticket)
+        updated = {c.name: stmt.excluded[c.name] for c in Ticket.__table__.columns
+                   if c.name not in ("ticket_id", "local_date")}
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["ticket_id", "local_date"], set_=updated,
+            where=(Ticket.__table__.c.version < stmt.excluded.version)
+            & (Ticket.__table__.c.office_id == stmt.excluded.office_id))
+        conn.execute(stmt, new_rows)
     summaries.move_tickets(conn, changes)
+
+
+@lru_cache(maxsize=1)
+def _pg_ticket_upsert_sql() -> str:
+    """The tickets' upsert (a later version replaces the stored one of the same office)."""
+    names = [c.name for c in Ticket.__table__.columns]
+    sets = ", ".join(f"{c} = excluded.{c}" for c in names if c not in ("ticket_id", "local_date"))
+    return (f"INSERT INTO tickets ({', '.join(names)}) SELECT {', '.join(names)} "
+            f"FROM json_populate_recordset(NULL::tickets, %s::json) ON CONFLICT (ticket_id, local_date) "
+            f"DO UPDATE SET {sets} WHERE tickets.version < excluded.version AND tickets.office_id = excluded.office_id")
+
+
+def _among(conn: Connection, column, values: list):
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter instead of one per value
+    (a statement with hundreds of parameters costs more to build than to run)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
