@@ -28,7 +28,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -59,9 +59,13 @@ def register_offices(url: str, count: int) -> None:
     from sync.server.db import Database
     from sync.server.models import Device
     from sync.server.offices import import_office
+    from sync.server.partitions import ensure_partitions
 
     db = Database(url)
     db.migrate()
+    # The month partitions a server running through the year would have created ahead.
+    with db.engine.begin() as conn:
+        ensure_partitions(conn, date(YEAR, 1, 1), date(YEAR, 12, 31))
     cfg = load_config(ROOT / "config.yaml")
     with db.begin() as s:
         for i, office in enumerate(office_ids(count), start=1):

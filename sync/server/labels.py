@@ -77,8 +77,8 @@ class Names:
 
     @classmethod
     def load(cls, conn: Connection) -> Names:
-        names = cls()
-        for row in conn.execute(select(Office.id, Office.name, Office.timezone, Office.config_json)):
+        names = cls()  # each query read with one fetchall: row-by-row fetching costs more than the loop
+        for row in conn.execute(select(Office.id, Office.name, Office.timezone, Office.config_json)).all():
             office = _OfficeNames(row.name, row.timezone or "Asia/Ho_Chi_Minh")
             try:
                 config = json.loads(row.config_json or "{}")
@@ -100,13 +100,13 @@ class Names:
                 if isinstance(reason, dict) and reason.get("code"):
                     office.reasons[reason["code"]] = _label(reason.get("label"), reason["code"])
             names.offices[row.id] = office
-        for row in conn.execute(select(Counter.office_id, Counter.id, Counter.name_vi, Counter.name_en)):
+        for row in conn.execute(select(Counter.office_id, Counter.id, Counter.name_vi, Counter.name_en)).all():
             names.counters[(row.office_id, row.id)] = (row.name_vi, row.name_en)
-        for row in conn.execute(select(Clerk.office_id, Clerk.id, Clerk.name)):
+        for row in conn.execute(select(Clerk.office_id, Clerk.id, Clerk.name)).all():
             names.clerks[(row.office_id, row.id)] = row.name
-        for row in conn.execute(select(Service.office_id, Service.id, Service.name_vi, Service.name_en)):
+        for row in conn.execute(select(Service.office_id, Service.id, Service.name_vi, Service.name_en)).all():
             names.services[(row.office_id, row.id)] = (row.name_vi, row.name_en)
-        for row in conn.execute(select(Device.id, Device.name)):
+        for row in conn.execute(select(Device.id, Device.name)).all():
             names.devices[row.id] = row.name
         return names
 

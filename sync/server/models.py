@@ -44,6 +44,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -230,6 +231,9 @@ class RatingId(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
+_HAS_COMMENT = text("comment IS NOT NULL AND comment <> ''")
+
+
 class Rating(Base):
     """One citizen's rating (record kind ``rating``); ``score``/``satisfied`` null = not rated."""
 
@@ -263,6 +267,12 @@ class Rating(Base):
         Index("ix_ratings_office_clerk", "office_id", "clerk_id"),
         Index("ix_ratings_office_counter", "office_id", "counter_id"),
         Index("ix_ratings_local_date", "local_date"),
+        # The feedback page's latest comments: a small index of the ratings that carry one
+        # (a few per cent), walked newest first until the page has its thirty.
+        Index("ix_ratings_comments", "local_date", "created_at", postgresql_where=_HAS_COMMENT,
+              sqlite_where=_HAS_COMMENT),
+        Index("ix_ratings_office_comments", "office_id", "local_date", "created_at", postgresql_where=_HAS_COMMENT,
+              sqlite_where=_HAS_COMMENT),
         _BY_MONTH,
     )
 
