@@ -340,7 +340,8 @@ def ticket_stats(conn: Connection, scope: Scope) -> TicketStats:
     if months:
         counts, times = TicketCount.__table__, TicketTime.__table__
         last = (months[-1] + timedelta(days=31)).replace(day=1) - timedelta(days=1)
-        whole = Scope(months[0], last, scope.office_ids)
+        # every office together: their sum, kept in the summaries as one more office
+        whole = Scope(months[0], last, (summaries.ALL_OFFICES,) if scope.office_ids is None else scope.office_ids)
         statuses.update({status: n for status, n in conn.execute(
             select(counts.c.status, func.sum(counts.c.n)).where(*_in_range(counts, whole))
             .group_by(counts.c.status))})

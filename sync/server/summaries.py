@@ -11,6 +11,11 @@ as many as the tickets (measured: a day-grain histogram table larger than the ti
 table), so the edge days of a range are read from the ``tickets`` rows of those days
 (``raw_ticket_figures``, at most two partial months per range).
 
+The ticket summaries also keep every office together as one more office, ``ALL_OFFICES``
+(''): a ticket adds to its own office's rows and to those. A page over all offices reads
+those rows, one office's worth, instead of summing 120 offices' histograms (1.1M rows for a
+province's year); a page over chosen offices reads theirs.
+
 Exactly once. Contributions are added only for what the database says it inserted: a rating
 whose id was new (insert-or-ignore), a ticket whose stored version moved up. A duplicate,
 a quarantined conflict or a rejected record changes no count. When a ticket's stored row
@@ -59,10 +64,13 @@ from sync.server.models import (
     TicketTime,
 )
 
-__all__ = ["BUCKETS", "SUMMARY_TABLES", "add_ratings", "bucket_bounds", "bucket_of", "lock_tickets", "month_of",
+__all__ = ["ALL_OFFICES", "BUCKETS", "SUMMARY_TABLES", "add_ratings", "bucket_bounds", "bucket_of", "lock_tickets", "month_of",
            "move_tickets", "percentile_of", "raw_ticket_figures", "rebuild", "rebuild_steps", "spans", "ticket_columns"]
 
 SUMMARY_TABLES = (RatingCount, RatingDay, RatingReason, TicketCount, TicketTime)
+# The ticket summaries' office of "every office together": their month rows summed over the
+# offices, kept with them, so a page over all offices reads one office's worth of rows.
+ALL_OFFICES = ""
 _COUNTS = ("n", "misuse", "unrated", "satisfied", *(f"l{k}" for k in LEVELS))
 
 FINE_S, FINE_UNTIL = 60, 2 * 3600          # 1-minute buckets up to 2 h …
@@ -192,14 +200,15 @@ def add_ratings(conn: Connection, rows: Iterable[dict]) -> None:
 
 
 def _ticket_contribution(row, sign: int, counts: dict, times: dict) -> None:
-    for grain, period in (("m", month_of(row["local_date"])),):
-        counts[(grain, period, row["office_id"], row["service_id"], row["local_hour"], row["status"])]["n"] += sign
+    period = month_of(row["local_date"])
+    for office in (row["office_id"], ALL_OFFICES):
+        counts[("m", period, office, row["service_id"], row["local_hour"], row["status"])]["n"] += sign
         for kind, seconds in (("wait", row["wait_s"]), ("service", row["service_s"])):
             if seconds is None:
                 continue
             bucket = bucket_of(seconds)
             for dim, dim_key in (("service", row["service_id"]), ("hour", str(row["local_hour"]))):
-                times[(grain, period, row["office_id"], dim, dim_key, bucket)][kind] += sign
+                times[("m", period, office, dim, dim_key, bucket)][kind] += sign
 
 
 def move_tickets(conn: Connection, changes: Iterable[tuple[dict | None, dict]]) -> None:
@@ -360,7 +369,16 @@ def _statements(conn: Connection) -> list[tuple[str, str]]:
                     (f"INSERT INTO ticket_times (grain, period, office_id, dim, dim_key, bucket, wait, service) "
                     f"SELECT 'm', {xmonth}, x.office_id, '{dim}', x.dim_key, x.bucket, SUM(x.w), SUM(x.s) "
                     f"FROM ({_times_rows(sql, dim)}) AS x GROUP BY {xmonth}, x.office_id, x.dim_key, x.bucket")))
+    every = f"s.grain = 'm' AND s.period >= :d0 AND s.period <= :d1 AND s.office_id <> '{ALL_OFFICES}'"
     out += [
+        ("ticket_counts",
+         (f"INSERT INTO ticket_counts (grain, period, office_id, service_id, local_hour, status, n) "
+          f"SELECT 'm', s.period, '{ALL_OFFICES}', s.service_id, s.local_hour, s.status, SUM(s.n) FROM ticket_counts s "
+          f"WHERE {every} GROUP BY s.period, s.service_id, s.local_hour, s.status")),
+        ("ticket_times",
+         (f"INSERT INTO ticket_times (grain, period, office_id, dim, dim_key, bucket, wait, service) "
+          f"SELECT 'm', s.period, '{ALL_OFFICES}', s.dim, s.dim_key, s.bucket, SUM(s.wait), SUM(s.service) "
+          f"FROM ticket_times s WHERE {every} GROUP BY s.period, s.dim, s.dim_key, s.bucket")),
         ("rating_counts",
          (f"INSERT INTO rating_counts (grain, period, office_id, counter_id, clerk_id, service_id, local_hour, channel, "
          f"scale, {counts}) SELECT 'm', {month}, s.office_id, s.counter_id, s.clerk_id, s.service_id, s.local_hour, "
@@ -405,8 +423,9 @@ def rebuild(conn: Connection, date_from: date | None = None, date_to: date | Non
         table = model.__table__
         column = table.c.local_date if model is RatingDay else table.c.period
         stmt = delete(table).where(column >= d0, column <= d1)
-        if office_id is not None:
-            stmt = stmt.where(table.c.office_id == office_id)
+        if office_id is not None:  # with the all-offices rows, summed again over every office
+            stmt = stmt.where(table.c.office_id.in_((office_id, ALL_OFFICES)) if model in (TicketCount, TicketTime)
+                              else table.c.office_id == office_id)
         conn.execute(stmt)
     read = {
         "ratings": conn.execute(text(f"SELECT COUNT(*) FROM ratings r WHERE {where_r}"), params).scalar_one(),

@@ -133,8 +133,10 @@ def test_summaries_kept_at_ingest_equal_a_rebuild_from_the_raw_rows(central_db, 
         rebuilt = _summaries(conn)
         stored = conn.execute(select(Ticket.ticket_id, Ticket.version)).all()
     assert kept == rebuilt
-    # and the tickets' summaries count each ticket once, at its highest version
-    assert sum(r[-1] for r in rebuilt["ticket_counts"] if r[0] == "m") == len(stored)
+    # and the tickets' summaries count each ticket once, at its highest version, in its office
+    # and in the all-offices rows
+    for office in (OFFICE, summaries.ALL_OFFICES):
+        assert sum(r[-1] for r in rebuilt["ticket_counts"] if r[0] == "m" and r[2] == office) == len(stored)
     # a range cut inside months (edge days read from the tickets) counts what it covers
     from sync.server import stats
 
@@ -226,3 +228,38 @@ def test_an_existing_database_upgrades_with_migrate_and_answers_the_same_figures
         assert _figures(conn) == expected
         assert expected[0] and expected[3] == [("called", 1)]
     upgraded.dispose()
+
+
+def test_all_offices_ticket_figures_are_the_sum_of_each_office_and_survive_rebuilding_one(central_db, office_config):
+    import dataclasses
+
+    from sync.server import stats
+
+    other = "xa-an-binh"
+    with central_db.begin() as s:
+        import_office(s, dataclasses.replace(office_config, office=dataclasses.replace(office_config.office, id=other)))
+    for office, waits in ((OFFICE, (5, 40, 70)), (other, (12, 95))):
+        tickets = []
+        for i, wait in enumerate(waits):
+            issued = i * 90 + 24 * 60  # the second day of June: inside the whole month read below
+            tickets.append(records.new_ticket(
+                office_id=office, device_id="hub-1", seq=i + 1, ticket_id=str(uuid.uuid4()), version=1,
+                number=1000 + i, service_id="ho-tich", priority=False, status="finished", issued_at=_local(issued),
+                called_at=_local(issued + wait), served_at=_local(issued + wait),
+                finished_at=_local(issued + wait + 10), counter_id=1))
+        with central_db.engine.begin() as conn:
+            ingest_records(conn, load_office_facts(conn, office), "hub-1", tickets, datetime.now(UTC))
+
+    def figures(conn, offices):
+        found = stats.ticket_stats(conn, stats.Scope(date(2025, 6, 1), date(2025, 6, 30), offices))
+        return dict(found.statuses), {k: (v.n, v.p50, v.p90) for k, v in found.wait.items()}
+
+    with central_db.engine.begin() as conn:
+        every = figures(conn, None)
+        assert every == figures(conn, (OFFICE, other))
+        assert every[0] == {"finished": 5} and every[1][("all",)][0] == 5
+        assert figures(conn, (other,))[0] == {"finished": 2}
+        before = _summaries(conn)
+        summaries.rebuild(conn, date(2025, 6, 1), date(2025, 6, 30), office_id=other)
+        assert _summaries(conn) == before
+        assert figures(conn, None) == every
