@@ -12,8 +12,11 @@ environment variable ``THUOCDO_CONFIG``, then ``./config.yaml``.
 and runs the chosen command as ``func(config, args) -> exit code``. A broken configuration
 or a mistyped command line is told in the office's language (``office.language``, read from
 the file as far as it can be read; both languages when even that fails): what is wrong,
-where, and how to fix it; exit status 2. ``check-config`` is the one shared command that
-validates the file.
+where, and how to fix it; exit status 2. A program may pass ``on_config_error(error, args)``:
+when the command is its default one (the touchscreen app itself) that handler gets the
+``ConfigError`` instead — the apps show it on their screen until the file is fixed
+(``sync.touch.startup_problem``), since nobody reads a kiosk's console. Subcommands always
+print and exit 2. ``check-config`` is the one shared command that validates the file.
 
 Pure Python (argparse): the counter tablet runs this on Android.
 """
@@ -35,6 +38,7 @@ __all__ = ["CONFIG_ENV", "CommandLine", "Option", "load_config_or_exit", "office
 CONFIG_ENV = "THUOCDO_CONFIG"
 
 Command = Callable[[Config, argparse.Namespace], int]
+ConfigErrorHandler = Callable[[ConfigError, argparse.Namespace], int]
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,10 @@ class CommandLine:
     """A program's parser tree with its program-wide options on every command."""
 
     def __init__(self, prog: str, description: str, *, options: tuple[Option, ...] = (),
-                 default: Command | None = None):
+                 default: Command | None = None, on_config_error: ConfigErrorHandler | None = None):
         self.options = (_config_option(), *options)
+        self.default = default
+        self.on_config_error = on_config_error
         self._parsing: dict = {}
         self.parser = _Parser(prog=prog, description=description, parsing=self._parsing)
         self._add_options(self.parser, root=True)
@@ -129,6 +135,12 @@ class CommandLine:
         if args.func is None:
             self.parser.print_help()
             return 2
+        if self.on_config_error is not None and args.func is self.default:
+            try:
+                config = load_config(args.config)
+            except ConfigError as exc:
+                return self.on_config_error(exc, args)
+            return args.func(config, args)
         return args.func(load_config_or_exit(args.config), args)
 
 

@@ -13,14 +13,17 @@ first and this module imports Kivy's window (through ``kiosk.app``) only afterwa
   provider (which receives SDL2's single event per touch) with multitouch emulation off;
 * at most 30 frames per second: the screens are static between taps.
 
-A crash or power cut is recovered by systemd (see docs/kiosk.md): the queue and the outbox
-are durable, so a restarted kiosk carries on with the same numbers.
+When the kiosk cannot start because its outbox is held by another program (the kiosk or
+``kiosk hub`` already running) or the hub's port is taken, it says so on its screen, in the
+office's language, and retries every few seconds; once the cause is gone it restarts itself
+(``sync.touch.startup_problem``). A crash or power cut is recovered by systemd (see
+docs/kiosk.md): the queue and the outbox are durable, so a restarted kiosk carries on with
+the same numbers.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
 from sync.config import Config
 
@@ -40,6 +43,24 @@ def configure_kivy(cfg: Config) -> None:
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
 
 
+# what stops the kiosk from starting, for IT staff: (Vietnamese, English); {detail} is the cause
+_PROBLEMS = {
+    "outbox": ("Một chương trình khác đang giữ dữ liệu của máy lấy số: máy lấy số hoặc lệnh `kiosk hub` "
+               "đang chạy trên máy này? Hãy tắt chương trình đó.\n\nChi tiết: {detail}",
+               "Another program holds the kiosk's data: is the kiosk or `kiosk hub` already running on this "
+               "machine? Stop it.\n\nDetail: {detail}"),
+    "hub": ("Máy chủ quầy (hub) không mở được cổng mạng. Đổi hub.host / hub.port trong tệp cấu hình, "
+            "hoặc tắt chương trình đang dùng cổng đó.\n\nChi tiết: {detail}",
+            "The office hub cannot open its network port. Change hub.host / hub.port in the configuration "
+            "file, or stop the program using that port.\n\nDetail: {detail}"),
+}
+
+
+def _say(key: str, exc: Exception, cfg: Config) -> str:
+    vi, en = _PROBLEMS[key]
+    return (en if cfg.office.language == "en" else vi).format(detail=exc)
+
+
 def run_kiosk(cfg: Config) -> int:
     """``kiosk``: the device (outbox, hub on the LAN, uploads) with the touchscreen over it,
     until an admin exits; the device is closed after the app ends, whatever happened."""
@@ -50,18 +71,46 @@ def run_kiosk(cfg: Config) -> int:
     try:
         device = KioskDevice(cfg)  # the office as the central server last described it
     except OutboxLocked as exc:
-        print(f"error: {exc} — is the kiosk or `kiosk hub` already running?", file=sys.stderr)
-        return 1
+        return _show_start_problem(cfg, _say("outbox", exc, cfg))
     try:
         configure_kivy(device.config)
         try:
             device.start()
         except HubStartError as exc:
-            print(f"error: the office hub could not start: {exc}", file=sys.stderr)
-            return 1
-        from kiosk.app import KioskApp
+            problem = _say("hub", exc, device.config)
+        else:
+            from kiosk.app import KioskApp
 
-        KioskApp(device).run()
+            KioskApp(device).run()
+            return 0
     finally:
         device.close()
-    return 0
+    return _show_start_problem(device.config, problem)
+
+
+def _start_problem(cfg: Config) -> str | None:
+    """Try the start-up again (outbox, hub port) and undo it: None when the kiosk can start now."""
+    from kiosk.device import KioskDevice
+    from kiosk.hub import HubStartError
+    from sync.outbox import OutboxLocked
+
+    try:
+        device = KioskDevice(cfg)
+    except OutboxLocked as exc:
+        return _say("outbox", exc, cfg)
+    try:
+        device.hub.start()
+    except HubStartError as exc:
+        return _say("hub", exc, cfg)
+    finally:
+        device.close()
+    return None
+
+
+def _show_start_problem(cfg: Config, problem: str) -> int:
+    """The problem on the kiosk's screen until ``_start_problem`` finds it gone, then a restart."""
+    configure_kivy(cfg)
+    from sync.touch.startup_problem import show_problem
+
+    return show_problem(problem, lambda: _start_problem(cfg), lang=cfg.office.language,
+                        fullscreen=cfg.kiosk.fullscreen)

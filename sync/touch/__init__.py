@@ -14,6 +14,9 @@ the server still import without Kivy.
   button on every kiosk screen and the tablet's prompt.
 * ``PinPad`` — digits with the typed value shown as drawn dots (a PIN) or digits (a phone
   number), a message line of fixed height (an error never moves the keys), and ``on_submit``.
+* ``startup_problem`` — the full screen an app shows instead of exiting when it cannot start
+  (a broken config.yaml, its outbox held by another program), until the cause is fixed; then
+  it restarts the program. Imported by the apps' command lines only when needed.
 
 Each app passes its own colours and sizes as properties; the words of the keys are in
 ``sync.touch.keys.WORDS``.
