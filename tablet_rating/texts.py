@@ -93,12 +93,12 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "Upload failed {n} times in a row: {error}; next try in {age}"),
     "status.quarantined": ("Bản ghi máy chủ từ chối, giữ trên máy: {n}",
                            "Records refused by the server, kept on this tablet: {n}"),
-    "startup.outbox_locked": ("Một chương trình khác đang giữ dữ liệu của máy tính bảng này (quầy {counter}). "
-                              "Nếu chạy nhiều máy tính bảng trên một máy, mỗi máy cần một --counter N riêng. "
-                              "Hãy tắt chương trình kia.\n\nChi tiết: {detail}",
-                              "Another program holds this tablet's data (counter {counter}). Several tablets on "
-                              "one machine each need their own --counter N. Stop the other program."
-                              "\n\nDetail: {detail}"),
+    "startup.outbox_locked": (("Một chương trình khác đang giữ dữ liệu của máy tính bảng này (quầy {counter}). "
+                               "Nếu chạy nhiều máy tính bảng trên một máy, mỗi máy cần một --counter N riêng. "
+                               "Hãy tắt chương trình kia.\n\nChi tiết: {detail}"),
+                              ("Another program holds this tablet's data (counter {counter}). Several tablets on "
+                               "one machine each need their own --counter N. Stop the other program."
+                               "\n\nDetail: {detail}")),
     "status.damaged": ("Tệp hỏng đã được cất riêng: {n} (báo cho bộ phận kỹ thuật)",
                        "Damaged files set aside: {n} (tell IT staff)"),
 }

@@ -34,10 +34,10 @@ __all__ = ["POLL_S", "StartupProblemApp", "config_check", "show_problem", "show_
 POLL_S = 2.0
 WORDS = {
     "title": ("Máy chưa khởi động được", "This device could not start"),
-    "footer": ("Cán bộ công nghệ thông tin: sửa lỗi trên (ví dụ sửa tệp cấu hình), máy sẽ tự khởi động lại. "
-               "Không cần tắt máy.",
-               "IT staff: fix the problem above (e.g. correct the configuration file); the device restarts "
-               "by itself. No need to switch it off."),
+    "footer": (("Cán bộ công nghệ thông tin: sửa lỗi trên (ví dụ sửa tệp cấu hình), máy sẽ tự khởi động lại. "
+                "Không cần tắt máy."),
+               ("IT staff: fix the problem above (e.g. correct the configuration file); the device restarts "
+                "by itself. No need to switch it off.")),
 }
 BACKGROUND = (0.04, 0.05, 0.08, 1)
 TITLE_COLOUR = (1, 0.85, 0, 1)

@@ -141,3 +141,32 @@ def test_a_config_that_cannot_be_read_is_explained_in_both_languages(tmp_path):
     bad.write_text("office: [\n", encoding="utf-8")
     done = _run("kiosk", "--config", str(bad), "hub")
     assert done.returncode == 2 and "sai cú pháp YAML" in done.stderr and "not valid YAML" in done.stderr
+
+
+def test_only_the_app_itself_hands_a_broken_config_to_its_screen(tmp_path, capsys):
+    from sync.cli import CommandLine
+    from sync.config import ConfigError
+
+    seen = []
+    cli = CommandLine("demo", "an app with one tool", default=lambda config, args: 0,
+                      on_config_error=lambda error, args: seen.append(error) or 7)
+    cli.command("tool", "a tool", lambda config, args: 0)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("office: [\n", encoding="utf-8")
+    assert cli.main(["--config", str(bad)]) == 7
+    assert isinstance(seen[0], ConfigError)
+    for subcommand in ("tool", "check-config"):
+        with pytest.raises(SystemExit) as exited:
+            cli.main(["--config", str(bad), subcommand])
+        assert exited.value.code == 2
+        assert "not valid YAML" in capsys.readouterr().err
+    assert len(seen) == 1
+
+
+def test_device_subcommands_with_a_broken_config_still_print_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("office: [\n", encoding="utf-8")
+    for argv in (("kiosk", "sync-status"), ("tablet-rating", "sync-status"), ("kiosk", "check-config")):
+        done = _run(*argv, "--config", str(bad))
+        assert done.returncode == 2, argv
+        assert "not valid YAML" in done.stderr
