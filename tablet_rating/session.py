@@ -18,6 +18,9 @@ Rules it enforces (DESIGN.md §2, §6):
 * Standalone mode (configured, or linked but the hub unreachable for a while): the prompt
   is open at any time for the counter and the clerk set on the tablet; a rating less than
   ``rating.cooldown_s`` after the previous one is stored with ``misuse`` set.
+* The citizen's choices of language and large text last for their rating: they return to the
+  default after it, or ``rating.prompt_timeout_s`` after the switch on a screen with no
+  timeout of its own, so the next citizen starts from the office's default.
 * Debounce: a tap less than ``debounce_s`` after the previous accepted tap is ignored, so a
   double tap is one rating and its second touch does not land on the next screen.
 
@@ -112,6 +115,7 @@ class RatingSession:
         self.counter_id = counter_id
         self.mode = mode
         self.lang = self.default_lang = lang or config.office.language
+        self.large = False  # the citizen's large-text choice
         self.clock = clock
         self.debounce_s = debounce_s
         self.offline_fallback_s = offline_fallback_s
@@ -136,7 +140,7 @@ class RatingSession:
         self.hub_online: bool | None = None  # None: not known yet
         self._offline_since: float | None = None
         self._deadline: float | None = None
-        self._lang_reset_at: float | None = None
+        self._choices_reset_at: float | None = None
         self._last_tap = float("-inf")
         self._last_standalone_rating = float("-inf")
         self._handled_tickets: dict[str, None] = {}
@@ -180,7 +184,7 @@ class RatingSession:
 
     def next_deadline(self) -> float | None:
         """Clock time at which ``tick()`` has something to do, or None."""
-        deadlines = [d for d in (self._deadline, self._fallback_at(), self._lang_reset_at) if d is not None]
+        deadlines = [d for d in (self._deadline, self._fallback_at(), self._choices_reset_at) if d is not None]
         return min(deadlines) if deadlines else None
 
     # -- events from the hub ---------------------------------------------------------------
@@ -371,9 +375,18 @@ class RatingSession:
         if lang not in ("vi", "en"):
             raise ValueError(f"lang: expected 'vi' or 'en', found {lang!r}")
         self.lang = lang
+        self._choice_made()
+
+    def set_large(self, large: bool) -> None:
+        """The citizen switched large text on or off; it returns to normal after their rating."""
+        self.large = bool(large)
+        self._choice_made()
+
+    def _choice_made(self) -> None:
         # On a screen with no timeout of its own (idle, or the standalone prompt), a citizen
-        # who switched language and walked away must not leave it for the next one.
-        self._lang_reset_at = self.clock() + self.config.rating.prompt_timeout_s if lang != self.default_lang else None
+        # who switched language or text size and walked away must not leave it for the next one.
+        chosen = self.lang != self.default_lang or self.large
+        self._choices_reset_at = self.clock() + self.config.rating.prompt_timeout_s if chosen else None
         self._changed()
 
     # -- time -------------------------------------------------------------------------------
@@ -391,10 +404,10 @@ class RatingSession:
                 self._go(THANKS, timeout=self.config.rating.thanks_s)
             elif self.state == THANKS:
                 self._after_rating()
-        if self._lang_reset_at is not None and now >= self._lang_reset_at:
-            self._lang_reset_at = None
+        if self._choices_reset_at is not None and now >= self._choices_reset_at:
+            self._choices_reset_at = None
             if self.ticket is None and self.state in (IDLE, PROMPT):
-                self.lang = self.default_lang
+                self.lang, self.large = self.default_lang, False
                 self._changed()
         if self.state == IDLE and self.effective_mode == STANDALONE:
             self._go(PROMPT)  # the hub is gone: keep collecting ratings on our own
@@ -424,7 +437,7 @@ class RatingSession:
     def _after_rating(self) -> None:
         self._apply_next_config()
         self.ticket, self.score = None, None
-        self.lang, self._lang_reset_at = self.default_lang, None
+        self.lang, self.large, self._choices_reset_at = self.default_lang, False, None
         self.selected_reasons, self.comment, self.contact_phone = [], "", None
         self._go(PROMPT if self.effective_mode == STANDALONE else IDLE)
 

@@ -1,7 +1,8 @@
 """The counter tablet's screens (Kivy): a thin shell over ``TabletDevice`` and its session.
 
 Screens, one kv file each in ``tablet_rating/kv/``: ``idle`` (counter, clerk with photo,
-office), ``prompt`` (the question and one big face per level), ``reasons`` (reason buttons,
+office), ``prompt`` (the question, one big face per level, and the listen, large-text "Chữ to" and
+language buttons), ``reasons`` (reason buttons,
 optional comment on the on-screen keyboard), ``thanks``, and for staff ``pin`` and
 ``settings``. ``common.kv`` holds the shared pieces: the root with the status dot and the
 hidden admin corner (five quick taps in the top-left corner, then the admin PIN).
@@ -48,6 +49,7 @@ _ADMIN_TAPS = 5
 _ADMIN_WINDOW_S = 4.0
 _STATUS_REFRESH_S = 5.0
 _DESIGN_SIZE = (960, 600)  # dp: the smallest screen the layouts are drawn for at full size
+LARGE_FACTOR = 1.3  # the citizen's large-text mode: text 30 % larger, as on the kiosk
 _loaded = False
 
 
@@ -91,10 +93,20 @@ class StatusDot(Widget):
 class _UI(EventDispatcher):
     """Sizes shared by every screen. ``scale`` multiplies every size in the kv files: 1 on a
     tablet (960x600 dp or more), smaller in a smaller window (the demo's 640x400 windows) so
-    nothing is cut off. Kept off the App object so kv rules still evaluate while the app stops.
+    nothing is cut off. ``text`` is ``scale`` times ``LARGE_FACTOR`` while the citizen has
+    large text on (``large``): the citizen screens size their words, and the boxes holding
+    words, with it; the faces and reason buttons give up the room. The staff screens keep
+    ``scale``. Kept off the App object so kv rules still evaluate while the app stops.
     """
 
     scale = NumericProperty(1.0)
+    large = BooleanProperty(False)
+    text = NumericProperty(1.0)
+
+    def on_scale(self, *_args) -> None:
+        self.text = self.scale * (LARGE_FACTOR if self.large else 1.0)
+
+    on_large = on_scale
 
 
 UI = _UI()
@@ -160,7 +172,7 @@ class ReasonsScreen(Screen):
         grid = self.ids.reasons
         grid.clear_widgets()
         for reason in app.session.reasons:
-            button = ToggleButton(text=reason.label.get(app.lang), font_size=sp(24) * UI.scale, halign="center",
+            button = ToggleButton(text=reason.label.get(app.lang), font_size=sp(24) * UI.text, halign="center",
                                   valign="middle", min_state_time=0,
                                   state="down" if reason.code in app.session.selected_reasons else "normal")
             button.reason_code = reason.code
@@ -344,6 +356,7 @@ class TabletApp(App):
     def _on_session(self, session: RatingSession) -> None:
         self.office = session.config  # the server may have sent a new office configuration
         self.lang = session.lang
+        UI.large = session.large
         counter = session.counter
         self.counter_name = counter.name.get(self.lang)
         clerk = session.rated_clerk if session.state != IDLE else session.clerk
@@ -413,6 +426,9 @@ class TabletApp(App):
 
     def switch_lang(self) -> None:
         self.session.set_lang("en" if self.session.lang == "vi" else "vi")
+
+    def toggle_large(self) -> None:
+        self.session.set_large(not self.session.large)
 
     def open_keyboard(self) -> None:
         screen = self.sm.get_screen(REASONS)

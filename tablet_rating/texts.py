@@ -24,6 +24,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "prompt.ticket": ("Số {number}", "Ticket {number}"),
     "prompt.hint": ("Chạm vào một khuôn mặt", "Touch one face"),
     "prompt.listen": ("Nghe", "Listen"),
+    "prompt.large_on": ("Chữ to", "Large text"),
+    "prompt.large_off": ("Chữ thường", "Normal text"),
     "reasons.title": ("Xin ông/bà cho biết lý do chưa hài lòng", "Please tell us what was wrong"),
     "reasons.hint": ("Có thể chọn nhiều lý do", "You can choose several"),
     "reasons.comment": ("Góp ý thêm (không bắt buộc)…", "Add a comment (optional)…"),

@@ -303,6 +303,25 @@ def test_a_language_switch_left_on_the_standalone_prompt_returns_to_the_default(
     assert session.lang == "vi" and session.state == PROMPT and len(outbox) == 0
 
 
+def test_large_text_lasts_for_one_citizen_after_a_rating_or_when_left_on_the_prompt(tablet_config, outbox,
+                                                                                       clock):
+    session = make_session(tablet_config(thanks_s=1), outbox, clock)
+    session.ticket_finished(finished(), CLERK)
+    session.set_large(True)
+    session.tap_level(3)
+    assert session.large, "the citizen who chose it keeps it to the thank-you"
+    clock.advance(1.5)
+    session.tick()
+    assert session.state == IDLE and not session.large
+    config = tablet_config(mode="standalone", clerk_id="tran-thi-binh", prompt_timeout_s=30)
+    left = make_session(config, outbox, clock, mode="standalone", clerk_id="tran-thi-binh")
+    left.set_large(True)
+    assert left.next_deadline() == clock.now + 30
+    clock.advance(31)
+    left.tick()
+    assert not left.large and left.state == PROMPT
+
+
 def test_a_new_rating_scale_from_the_server_waits_for_the_citizen_then_applies(tablet_config, outbox, clock):
     session = make_session(tablet_config(scale=3), outbox, clock)
     five_levels = tablet_config(scale=5)
