@@ -1,10 +1,9 @@
 """The counter tablet's screens (Kivy): a thin shell over ``TabletDevice`` and its session.
 
 Screens, one kv file each in ``tablet_rating/kv/``: ``idle`` (counter, clerk with photo,
-office), ``prompt`` (the question, one big face per level, and the listen, large-text "Chữ to" and
-language buttons), ``reasons`` (reason buttons,
-optional comment on the on-screen keyboard), ``thanks``, and for staff ``pin`` and
-``settings``. ``common.kv`` holds the shared pieces: the root with the status dot and the
+office), ``prompt`` (the question, one big face per level, and the listen, large-text
+"Chữ to" and language buttons), ``reasons`` (reason buttons, optional comment on the
+on-screen keyboard), ``thanks``, and for staff ``pin`` and ``settings``. ``common.kv`` holds the shared pieces: the root with the status dot and the
 hidden admin corner (five quick taps in the top-left corner, then the admin PIN).
 
 Everything the tablet decides lives in ``tablet_rating.session`` (plain Python); this module
