@@ -23,7 +23,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.event import EventDispatcher
 from kivy.lang import Builder
-from kivy.metrics import dp, sp
+from kivy.metrics import dp, mm, sp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, Screen
@@ -95,15 +95,19 @@ class _UI(EventDispatcher):
     nothing is cut off. ``text`` is ``scale`` times ``LARGE_FACTOR`` while the citizen has
     large text on (``large``): the citizen screens size their words, and the boxes holding
     words, with it; the faces and reason buttons give up the room. The staff screens keep
-    ``scale``. Kept off the App object so kv rules still evaluate while the app stops.
+    ``scale``, except that their buttons are never shorter than ``target`` (15 mm, the
+    smallest a finger hits reliably), in a scroll view where they no longer fit.
+    Kept off the App object so kv rules still evaluate while the app stops.
     """
 
     scale = NumericProperty(1.0)
     large = BooleanProperty(False)
     text = NumericProperty(1.0)
+    target = NumericProperty(dp(60))
 
     def on_scale(self, *_args) -> None:
         self.text = self.scale * (LARGE_FACTOR if self.large else 1.0)
+        self.target = max(mm(15), dp(60) * self.scale)
 
     on_large = on_scale
 

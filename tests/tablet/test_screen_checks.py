@@ -78,3 +78,44 @@ def test_every_tablet_screen_fits_has_big_buttons_and_every_glyph(kivy_driver, t
         drive.stop()  # before resizing back: no screen of a stopped app may re-lay itself
         Window.size = (1024, 768)
     assert found == [], "\n".join(found)
+
+
+def test_the_settings_scroll_to_their_sync_section_in_a_small_640x400_window(kivy_driver, tablet_config, tmp_path):
+    """The demo's tablet windows are 640x400: staff must still reach the sync status by scrolling."""
+    from kivy.core.window import Window
+    from kivy.uix.scrollview import ScrollView
+
+    from tablet_rating.tablet_app import TabletApp
+    from tablet_rating.texts import tr
+
+    Window.size = (638, 400)
+    Window.size = (640, 400)
+    config = tablet_config(mode="standalone", clerk_id="nguyen-van-an")
+    app = TabletApp(config, tmp_path / "tablet")
+    drive = kivy_driver(app)
+    try:
+        drive.step(3)
+        app.open_admin()
+        app.check_pin(config.kiosk.admin_pin)
+        drive.step(5)
+        screen = app.sm.get_screen("settings")
+        scroll = drive.find(lambda w: isinstance(w, ScrollView), screen)[0]
+        heading = drive.find(lambda w: getattr(w, "text", "") == tr("vi", "settings.sync"), screen)[0]
+        status = drive.find(lambda w: getattr(w, "text", "") == screen.status_text and w.text, screen)[0]
+
+        def in_view(widget) -> bool:
+            x, y = widget.to_window(widget.x, widget.y)
+            sx, sy = scroll.to_window(scroll.x, scroll.y)
+            return sy - 1 <= y and y + widget.height <= sy + scroll.height + 1
+
+        assert scroll.children[0].height > scroll.height, "at 640x400 the settings must scroll"
+        assert not in_view(status), "the sync status starts below the fold"
+        scroll.scroll_to(status, padding=0, animate=False)
+        drive.step(5)
+        assert in_view(heading) and in_view(status)
+        drive.screenshot("tablet-640x400-settings-sync")
+        found = problems(drive, screen)
+    finally:
+        drive.stop()
+        Window.size = (1024, 768)
+    assert found == [], "\n".join(found)
