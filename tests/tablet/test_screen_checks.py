@@ -104,9 +104,9 @@ def test_the_settings_scroll_to_their_sync_section_in_a_small_640x400_window(kiv
         status = drive.find(lambda w: getattr(w, "text", "") == screen.status_text and w.text, screen)[0]
 
         def in_view(widget) -> bool:
-            x, y = widget.to_window(widget.x, widget.y)
-            sx, sy = scroll.to_window(scroll.x, scroll.y)
-            return sy - 1 <= y and y + widget.height <= sy + scroll.height + 1
+            y = widget.to_window(widget.x, widget.y)[1]
+            bottom = scroll.to_window(scroll.x, scroll.y)[1]
+            return bottom - 1 <= y and y + widget.height <= bottom + scroll.height + 1
 
         assert scroll.children[0].height > scroll.height, "at 640x400 the settings must scroll"
         assert not in_view(status), "the sync status starts below the fold"
