@@ -38,6 +38,12 @@ os.environ["KIVY_NO_ARGS"] = "1"
 os.environ["KIVY_NO_FILELOG"] = "1"
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ["KIVY_METRICS_DENSITY"] = "1"
+# The window's size when a test module creates it on import (at collection): the largest the
+# screen checks use. Its GL drawable keeps that first size when the window is made larger,
+# so a window born at Kivy's default 800x600 gave 1280x800 and 1920x1080 screenshots that
+# were partly garbage (the checks, on the widget tree, were right all along).
+os.environ["KCFG_GRAPHICS_WIDTH"] = "1920"
+os.environ["KCFG_GRAPHICS_HEIGHT"] = "1080"
 # No sound card on a CI machine: SDL plays into its dummy output (the speaker tests still play).
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 # Tests never reach the network through a proxy set in the developer's shell.

@@ -67,7 +67,7 @@ def test_every_tablet_screen_fits_has_big_buttons_and_every_glyph(kivy_driver, t
     drive = kivy_driver(app)
     found = []
     try:
-        drive.step(3)
+        drive.run_for(0.5)  # the X server's resize reaches the GL drawable asynchronously
         for large in (False, True):
             for name in _visit(drive, app, config, large):
                 drive.step(3)
@@ -94,7 +94,7 @@ def test_the_settings_scroll_to_their_sync_section_in_a_small_640x400_window(kiv
     app = TabletApp(config, tmp_path / "tablet")
     drive = kivy_driver(app)
     try:
-        drive.step(3)
+        drive.run_for(0.5)  # the X server's resize reaches the GL drawable asynchronously
         app.open_admin()
         app.check_pin(config.kiosk.admin_pin)
         drive.step(5)

@@ -46,7 +46,7 @@ def test_a_broken_config_is_shown_until_the_file_is_fixed(kivy_driver, tmp_path,
     Window.size = size
     drive = kivy_driver(app)
     try:
-        drive.step(5)
+        drive.run_for(0.5)  # the X server's resize reaches the GL drawable asynchronously
         assert "hub.port" in app.message.text and str(path) in app.message.text
         assert drive.find_text("Máy chưa khởi động được") is app.heading
         assert "tự khởi động lại" in app.footer.text
