@@ -117,6 +117,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "admin.enroll_failed": ("Đăng ký không thành công: {error}", "Enrollment failed: {error}"),
     "admin.faults": ("Sự cố: {faults}", "Faults: {faults}"),
     "admin.no_faults": ("Không có sự cố", "No faults"),
+    # start-up problems, shown full screen for IT staff (sync.touch.startup_problem)
+    "startup.outbox": (("Một chương trình khác đang giữ dữ liệu của máy lấy số: máy lấy số hoặc lệnh `kiosk hub` "
+                        "đang chạy trên máy này? Hãy tắt chương trình đó.\n\nChi tiết: {detail}"),
+                       ("Another program holds the kiosk's data: is the kiosk or `kiosk hub` already running on "
+                        "this machine? Stop it.\n\nDetail: {detail}")),
+    "startup.hub": (("Máy chủ quầy (hub) không mở được cổng mạng. Đổi hub.host / hub.port trong tệp cấu hình, "
+                     "hoặc tắt chương trình đang dùng cổng đó.\n\nChi tiết: {detail}"),
+                    ("The office hub cannot open its network port. Change hub.host / hub.port in the "
+                     "configuration file, or stop the program using that port.\n\nDetail: {detail}")),
 }
 
 

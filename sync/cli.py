@@ -135,13 +135,13 @@ class CommandLine:
         if args.func is None:
             self.parser.print_help()
             return 2
-        if self.on_config_error is not None and args.func is self.default:
-            try:
-                config = load_config(args.config)
-            except ConfigError as exc:
-                return self.on_config_error(exc, args)
-            return args.func(config, args)
-        return args.func(load_config_or_exit(args.config), args)
+        if self.on_config_error is None or args.func is not self.default:
+            return args.func(load_config_or_exit(args.config), args)
+        try:
+            config = load_config(args.config)
+        except ConfigError as exc:
+            return self.on_config_error(exc, args)
+        return args.func(config, args)
 
 
 def load_config_or_exit(path: str | os.PathLike) -> Config:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 
+from kiosk.texts import tr
 from sync.config import Config
 
 __all__ = ["configure_kivy", "run_kiosk"]
@@ -43,22 +44,9 @@ def configure_kivy(cfg: Config) -> None:
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
 
 
-# what stops the kiosk from starting, for IT staff: (Vietnamese, English); {detail} is the cause
-_PROBLEMS = {
-    "outbox": (("Một chương trình khác đang giữ dữ liệu của máy lấy số: máy lấy số hoặc lệnh `kiosk hub` "
-                "đang chạy trên máy này? Hãy tắt chương trình đó.\n\nChi tiết: {detail}"),
-               ("Another program holds the kiosk's data: is the kiosk or `kiosk hub` already running on this "
-                "machine? Stop it.\n\nDetail: {detail}")),
-    "hub": (("Máy chủ quầy (hub) không mở được cổng mạng. Đổi hub.host / hub.port trong tệp cấu hình, "
-             "hoặc tắt chương trình đang dùng cổng đó.\n\nChi tiết: {detail}"),
-            ("The office hub cannot open its network port. Change hub.host / hub.port in the configuration "
-             "file, or stop the program using that port.\n\nDetail: {detail}")),
-}
-
-
 def _say(key: str, exc: Exception, cfg: Config) -> str:
-    vi, en = _PROBLEMS[key]
-    return (en if cfg.office.language == "en" else vi).format(detail=exc)
+    """What stops the kiosk from starting, for IT staff, in the office's language."""
+    return tr(cfg.office.language, f"startup.{key}", detail=exc)
 
 
 def run_kiosk(cfg: Config) -> int:

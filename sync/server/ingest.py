@@ -501,11 +501,10 @@ def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:
 @lru_cache(maxsize=1)
 def _pg_ticket_upsert_sql() -> str:
     """The tickets' upsert (a later version replaces the stored one of the same office)."""
-    names = [c.name for c in Ticket.__table__.columns]
-    sets = ", ".join(f"{c} = excluded.{c}" for c in names if c not in ("ticket_id", "local_date"))
-    return (f"INSERT INTO tickets ({', '.join(names)}) SELECT {', '.join(names)} "
-            f"FROM json_populate_recordset(NULL::tickets, %s::json) ON CONFLICT (ticket_id, local_date) "
-            f"DO UPDATE SET {sets} WHERE tickets.version < excluded.version AND tickets.office_id = excluded.office_id")
+    sets = ", ".join(f"{c.name} = excluded.{c.name}" for c in Ticket.__table__.columns
+                     if c.name not in ("ticket_id", "local_date"))
+    return (_json_insert_sql(Ticket.__table__, None) + f" ON CONFLICT (ticket_id, local_date) DO UPDATE SET {sets} "
+            "WHERE tickets.version < excluded.version AND tickets.office_id = excluded.office_id")
 
 
 def _among(conn: Connection, column, values: list):

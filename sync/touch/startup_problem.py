@@ -28,17 +28,18 @@ from kivy.uix.scrollview import ScrollView
 
 from sync.cli import office_language
 from sync.config import ConfigError, load_config
+from sync.words import LANGS, WordTable
 
 __all__ = ["POLL_S", "StartupProblemApp", "config_check", "show_problem", "show_until_fixed"]
 
 POLL_S = 2.0
-WORDS = {
+WORDS = WordTable({
     "title": ("Máy chưa khởi động được", "This device could not start"),
     "footer": (("Cán bộ công nghệ thông tin: sửa lỗi trên (ví dụ sửa tệp cấu hình), máy sẽ tự khởi động lại. "
                 "Không cần tắt máy."),
                ("IT staff: fix the problem above (e.g. correct the configuration file); the device restarts "
                 "by itself. No need to switch it off.")),
-}
+})
 BACKGROUND = (0.04, 0.05, 0.08, 1)
 TITLE_COLOUR = (1, 0.85, 0, 1)
 TEXT_COLOUR = (1, 1, 1, 1)
@@ -47,8 +48,9 @@ FOOTER_COLOUR = (0.9, 0.92, 0.95, 1)
 
 def words(key: str, lang: str | None) -> str:
     """``key`` in 'vi' or 'en'; in both (Vietnamese first) when the language is unknown (None)."""
-    vi, en = WORDS[key]
-    return {"vi": vi, "en": en}.get(lang, f"{vi}\n{en}")
+    if lang in LANGS:
+        return WORDS(lang, key)
+    return f"{WORDS('vi', key)}\n{WORDS('en', key)}"
 
 
 class _WrappedLabel(Label):
