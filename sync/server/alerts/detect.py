@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, cast, false, func, insert, or_, select
+from sqlalchemy import Integer, and_, bindparam, cast, false, func, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from sync.config import Alerts
@@ -31,7 +32,7 @@ from sync.server.alerts.rules import (
     trend_breached,
 )
 from sync.server.alerts.settings import office_settings
-from sync.server.models import Alert, AlertRating, Clerk, Device, Rating, RatingContact, Ticket
+from sync.server.models import UNHAPPY_ANSWER, Alert, AlertRating, Clerk, Device, Rating, RatingContact, Ticket
 
 __all__ = ["check_silent_day", "on_ratings_stored"]
 
@@ -131,11 +132,57 @@ def _clusters(times: list[datetime]) -> list[tuple[datetime, datetime]]:
     return [(a, b) for a, b in ranges]
 
 
-def _within(ranges: list[tuple[datetime, datetime]]):
-    """Ratings recorded inside any of the open ``ranges``; the local-day bounds let PostgreSQL
-    read only those days (index on office and day) and their month partitions."""
-    return or_(*(and_(Rating.local_date >= (start - _ZONE_SLACK).date(), Rating.local_date <= (end + _ZONE_SLACK).date(),
-                      Rating.created_at > start, Rating.created_at < end) for start, end in ranges))
+# Ratings in a set of time ranges are read with statements built once for 1, 2, 4 … 32 ranges
+# (padded by repeating the last one), so each batch only binds values: building and compiling
+# a fresh OR of dozens of ranges per batch cost more than running it.
+_RANGES_PER_QUERY = 32
+
+
+def _in_ranges(size: int):
+    """Ratings recorded inside any of ``size`` open ranges ``(after_i, before_i)``; the local-day
+    bounds ``day_from_i``/``day_to_i`` let PostgreSQL read only those days (index on office and
+    day) and their month partitions."""
+    return or_(*(and_(Rating.local_date >= bindparam(f"day_from_{i}"), Rating.local_date <= bindparam(f"day_to_{i}"),
+                      Rating.created_at > bindparam(f"after_{i}"), Rating.created_at < bindparam(f"before_{i}"))
+                 for i in range(size)))
+
+
+def _not_in_closed_burst():
+    return Rating.id.not_in(select(AlertRating.rating_id).join(Alert, Alert.id == AlertRating.alert_id).where(
+        Alert.office_id == bindparam("office_id"), Alert.rule == "burst", Alert.dedup_key != "open"))
+
+
+@lru_cache(maxsize=8)
+def _unhappy_times_query(size: int):
+    """When the unhappy rated answers in the ranges were recorded (partial index ``ix_ratings_office_unhappy``)."""
+    return select(Rating.created_at).where(Rating.office_id == bindparam("office_id"), UNHAPPY_ANSWER,
+                                           _not_in_closed_burst(), _in_ranges(size))
+
+
+@lru_cache(maxsize=8)
+def _rated_answers_query(size: int):
+    """The rated answers in the ranges, as the burst rule reads them, time order, at most ``limit``."""
+    return (select(Rating.id, Rating.created_at, Rating.counter_id, Rating.clerk_id, Rating.score, Rating.satisfied)
+            .where(Rating.office_id == bindparam("office_id"), Rating.misuse == false(), Rating.score.is_not(None),
+                   _not_in_closed_burst(), _in_ranges(size))
+            .order_by(Rating.created_at).limit(bindparam("limit", type_=Integer)))
+
+
+def _read_in_ranges(conn: Connection, query, office_id: str, ranges: list[tuple[datetime, datetime]],
+                    per_range_limit: int | None = None) -> list:
+    """Run ``query(size)`` over ``ranges`` (sorted, disjoint) in as few statements as the cache allows."""
+    rows: list = []
+    for first in range(0, len(ranges), _RANGES_PER_QUERY):
+        chunk = ranges[first:first + _RANGES_PER_QUERY]
+        size = 1 << (len(chunk) - 1).bit_length()
+        values: dict = {"office_id": office_id}
+        if per_range_limit is not None:
+            values["limit"] = per_range_limit * len(chunk)
+        for i, (after, before) in enumerate(chunk + [chunk[-1]] * (size - len(chunk))):
+            values.update({f"day_from_{i}": (after - _ZONE_SLACK).date(), f"day_to_{i}": (before + _ZONE_SLACK).date(),
+                           f"after_{i}": after, f"before_{i}": before})
+        rows.extend(conn.execute(query(size), values).all())
+    return rows
 
 
 def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: Alerts, names,
@@ -144,22 +191,15 @@ def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: 
     new_ids = {f.id for f in facts if f.counts}
     if not new_ids:
         return []
-    closed_bursts = (select(AlertRating.rating_id).join(Alert, Alert.id == AlertRating.alert_id)
-                     .where(Alert.office_id == office_id, Alert.rule == "burst", Alert.dedup_key != "open"))
     new_times = [f.created_at for f in facts if f.counts]
     ranges = [(first - window, last + window) for first, last in _clusters(new_times)]
-    rated = (Rating.office_id == office_id, Rating.misuse == false(), Rating.score.is_not(None),
-             Rating.id.not_in(closed_bursts))
-    unhappy_times = conn.scalars(select(Rating.created_at).where(
-        *rated, _within(ranges), or_(Rating.satisfied == false(), Rating.satisfied.is_(None)))).all()
+    unhappy_times = [row.created_at for row in _read_in_ranges(conn, _unhappy_times_query, office_id, ranges)]
     regions = burst_regions(new_times, unhappy_times, window, settings.burst_min_answers, settings.burst_unsatisfied_share)
     if regions is not None:
         ranges = regions
     if not ranges:
         return []
-    stored = conn.execute(
-        select(Rating.id, Rating.created_at, Rating.counter_id, Rating.clerk_id, Rating.score, Rating.satisfied)
-        .where(*rated, _within(ranges)).order_by(Rating.created_at).limit(MAX_NEIGHBOURS * len(ranges))).all()
+    stored = _read_in_ranges(conn, _rated_answers_query, office_id, ranges, MAX_NEIGHBOURS)
     qualifying = burst_windows([RatingFact(*r) for r in stored], new_ids, window, settings.burst_min_answers,
                                settings.burst_unsatisfied_share)
     if not qualifying:

@@ -90,19 +90,15 @@ def render(conn, server: Server, note: Notification) -> tuple[str, str, bytes]:
 
 
 def _claim(db, now: datetime, limit: int) -> list[int]:
+    """Lease up to ``limit`` due notifications to this process, in one statement: the rows are
+    locked as they are picked (``SKIP LOCKED`` on PostgreSQL, so another server process picks
+    others) and the lease is re-checked as they are updated."""
+    due = (select(Notification.id).where(Notification.sent_at.is_(None), Notification.next_attempt_at <= now)
+           .order_by(Notification.next_attempt_at, Notification.id).limit(limit).with_for_update(skip_locked=True))
     with db.engine.begin() as conn:
-        due = list(conn.scalars(select(Notification.id).where(Notification.sent_at.is_(None),
-                                                              Notification.next_attempt_at <= now)
-                                .order_by(Notification.next_attempt_at, Notification.id).limit(limit)))
-    claimed = []
-    for note_id in due:
-        with db.engine.begin() as conn:
-            done = conn.execute(update(Notification).where(
-                Notification.id == note_id, Notification.sent_at.is_(None), Notification.next_attempt_at <= now)
-                .values(next_attempt_at=now + LEASE)).rowcount
-        if done:
-            claimed.append(note_id)
-    return claimed
+        return sorted(conn.scalars(update(Notification).where(
+            Notification.id.in_(due.scalar_subquery()), Notification.sent_at.is_(None),
+            Notification.next_attempt_at <= now).values(next_attempt_at=now + LEASE).returning(Notification.id)))
 
 
 def _send_one(conn, server: Server, note: Notification) -> str | None:

@@ -34,6 +34,7 @@ __all__ = [
     "burst_windows",
     "counts",
     "due_time",
+    "fewest_unhappy",
     "is_late",
     "is_severe",
     "silent_counters",
@@ -81,19 +82,32 @@ def burst_windows(facts: Sequence[RatingFact], new_ids: set[str], window: timede
     ``facts`` are the office's stored ratings around the new ones (any order; uncounted ones
     are ignored here). A run ``i..j`` of time-sorted ratings is exactly some window's content
     when a start ``s`` exists with ``t[i-1] < s <= t[i]`` and ``t[j] < s + window <= t[j+1]``.
-    Counts run along ``j``; a window can hold at most (all unhappy ÷ share) ratings and still
-    qualify, so each start costs at most that many steps, however busy the office.
+    Counts run along ``j``. A window from start ``i`` reaches the ratings ``i..reach-1``; if
+    they hold ``u`` unhappy answers, a qualifying window holds at most ``u ÷ share`` ratings,
+    so each start costs at most that many steps, however busy the office; a start whose reach
+    holds no new rating, or fewer unhappy answers than any qualifying window needs
+    (``fewest_unhappy``), costs none (at a busy office, with unhappy answers rare, that is
+    nearly every start).
     """
     rated = sorted(counts(facts), key=lambda f: (f.created_at, f.id))
     times = [f.created_at for f in rated]
-    all_unhappy = sum(1 for f in rated if not f.satisfied)
-    longest = int(all_unhappy / unsatisfied_share) if unsatisfied_share > 0 else len(rated)
+    unhappy_before, fresh_before = [0], [0]  # prefix counts: unhappy / new ratings before index i
+    for f in rated:
+        unhappy_before.append(unhappy_before[-1] + (not f.satisfied))
+        fresh_before.append(fresh_before[-1] + (f.id in new_ids))
+    needed = max(fewest_unhappy(min_answers, unsatisfied_share), 0)
     found: list[list[RatingFact]] = []
+    reach = 0
     for i in range(len(rated)):
+        reach = max(reach, i)
+        while reach < len(rated) and times[reach] - times[i] < window:
+            reach += 1
+        in_reach = unhappy_before[reach] - unhappy_before[i]
+        if fresh_before[reach] == fresh_before[i] or in_reach < needed:
+            continue
+        longest = int(in_reach / unsatisfied_share) + 1 if unsatisfied_share > 0 else reach - i
         unhappy = fresh = 0
-        for j in range(i, min(len(rated), i + longest)):
-            if times[j] - times[i] >= window:
-                break
+        for j in range(i, min(reach, i + longest)):
             unhappy += not rated[j].satisfied
             fresh += rated[j].id in new_ids
             size = j - i + 1
@@ -106,6 +120,12 @@ def burst_windows(facts: Sequence[RatingFact], new_ids: set[str], window: timede
                 found.append(rated[i:j + 1])
                 break
     return found
+
+
+def fewest_unhappy(min_answers: int, unsatisfied_share: float) -> int:
+    """The fewest unhappy answers a qualifying window holds: ``⌈share × min_answers⌉`` (an
+    integer count below it is below ``share × size`` for every size ≥ ``min_answers``)."""
+    return math.ceil(unsatisfied_share * min_answers - 1e-9)
 
 
 def burst_regions(new_times: Sequence[datetime], unhappy_times: Sequence[datetime], window: timedelta,
@@ -122,7 +142,7 @@ def burst_regions(new_times: Sequence[datetime], unhappy_times: Sequence[datetim
     Bursts are rare, so at a busy office this reads a few dozen ratings instead of every
     rating of the days a batch touches. Ranges come sorted and merged.
     """
-    k = math.ceil(unsatisfied_share * min_answers - 1e-9)
+    k = fewest_unhappy(min_answers, unsatisfied_share)
     if k <= 0:
         return None
     news, unhappy = sorted(new_times), sorted(unhappy_times)

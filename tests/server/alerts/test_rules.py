@@ -157,3 +157,36 @@ def test_burst_regions_skip_new_answers_with_no_unhappy_run_near_them():
     assert burst_regions(new, unhappy, W, 4, 0.5) == [(T0 + timedelta(minutes=61) - W, T0 + timedelta(minutes=58) + W)]
     assert burst_regions(new, unhappy[:1], W, 4, 0.5) == []
     assert burst_regions(new, unhappy, W, 4, 0.0) is None
+
+
+def _every_window(facts, new, window, min_answers, share):
+    """burst_windows by its definition alone: every start, every run (the oracle for its shortcuts)."""
+    rated = sorted((f for f in facts if f.counts), key=lambda f: (f.created_at, f.id))
+    times = [f.created_at for f in rated]
+    found = []
+    for i in range(len(rated)):
+        for j in range(i, len(rated)):
+            if times[j] - times[i] >= window:
+                break
+            run = rated[i:j + 1]
+            unhappy = sum(not f.satisfied for f in run)
+            if len(run) < min_answers or not any(f.id in new for f in run) or unhappy < share * len(run):
+                continue
+            upper = times[i] if j + 1 == len(rated) else min(times[i], times[j + 1] - window)
+            lower = max([times[j] - window] + ([times[i - 1]] if i > 0 else []))
+            if lower < upper:
+                found.append(run)
+                break
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 240), st.booleans(), st.booleans(), st.sampled_from([None, 1, 3])),
+                min_size=1, max_size=60),
+       st.integers(1, 6), st.sampled_from([0.0, 0.25, 0.3, 0.5, 0.75, 1.0]))
+def test_burst_windows_shortcuts_find_what_the_definition_finds(rows, min_answers, share):
+    """Passing over starts with no new rating or too few unhappy answers in reach changes nothing."""
+    facts = [fact(i, timedelta(minutes=minute / 2), happy, score=score if score is None else (3 if happy else 1))
+             for i, (minute, happy, _new, score) in enumerate(rows)]
+    new = {f.id for f, (_m, _h, is_new, _s) in zip(facts, rows, strict=True) if is_new}
+    assert burst_windows(facts, new, W, min_answers, share) == _every_window(facts, new, W, min_answers, share)
