@@ -125,7 +125,7 @@ def _derive_satisfied(rec: dict) -> bool:
 
 def _same_meaning(stored_hash: str | None, digest: str, rec: dict) -> bool:
     """A stored row has the record's meaning (rows from before ``meaning_hash`` hold the full hash)."""
-    return stored_hash is not None and stored_hash in (digest, content_hash(rec))
+    return stored_hash is not None and (stored_hash == digest or stored_hash == content_hash(rec))
 
 
 @lru_cache(maxsize=64)
@@ -261,10 +261,11 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
             rows = _ticket_rows(rec, digest, office, device_id, received)
         fresh[rec["id"]] = (index, digest, rec["kind"], rows, raw, rec)
 
-    moved = _refuse_moved_tickets(conn, fresh, results)
+    snapshots = _stored_snapshots(conn, fresh)
+    moved = _refuse_moved_tickets(fresh, results, snapshots)
     insert = _insert(conn)
     inserted: set[str] = set()
-    same_version = _ticket_versions_stored(conn, fresh)
+    same_version = _ticket_versions_stored(fresh, snapshots)
     rating_rows = sorted((v[3] for v in fresh.values() if v[2] == "rating"), key=lambda r: r["id"])
     refused = _claim_tickets(conn, office, rating_rows, received)
     for refused_id, reason in refused.items():
@@ -288,9 +289,10 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         _upsert_tickets(conn, insert, [t for r, t in ticket_items if r["id"] in new_ids])
 
     # Existing rows: same content = duplicate, different content = conflict.
-    missing = [rid for rid in fresh if rid not in inserted]
-    stored: dict[str, str] = dict(same_version)
-    missing = [rid for rid in missing if rid not in stored]
+    # (a snapshot already read above needs no second look: a stored row never changes)
+    stored: dict[str, str] = {row.id: row.content_hash for row in snapshots if row.id in fresh}
+    stored.update(same_version)
+    missing = [rid for rid in fresh if rid not in inserted and rid not in stored]
     for model in (RatingId, TicketRecord):
         ids = [rid for rid in missing if fresh[rid][2] == ("rating" if model is RatingId else "ticket")]
         for start in range(0, len(ids), 500):
@@ -320,17 +322,24 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
     return Outcome(results, satisfied_disagreements=disagreements)
 
 
-def _refuse_moved_tickets(conn: Connection, fresh: dict, results: list[dict]) -> dict[str, str]:
+def _stored_snapshots(conn: Connection, fresh: dict) -> list:
+    """Every stored snapshot of the batch's tickets: (id, ticket_id, version, local_date,
+    content_hash) rows, read once for the checks below."""
+    tickets = sorted({v[3][0]["ticket_id"] for v in fresh.values() if v[2] == "ticket"})
+    rows: list = []
+    for start in range(0, len(tickets), 500):
+        rows += conn.execute(select(TicketRecord.id, TicketRecord.ticket_id, TicketRecord.version,
+                                    TicketRecord.local_date, TicketRecord.content_hash)
+                             .where(_among(conn, TicketRecord.ticket_id, tickets[start:start + 500]))).all()
+    return rows
+
+
+def _refuse_moved_tickets(fresh: dict, results: list[dict], snapshots: list) -> dict[str, str]:
     """Reject (and drop from ``fresh``) each ticket snapshot whose issue date differs from the
     one its ticket already has — stored, or first in this batch; returns {record id: error}.
     (A ticket's row is keyed by its issue date: the month partition it lives in.)"""
-    dates: dict[str, date] = {}
+    dates: dict[str, date] = {row.ticket_id: row.local_date for row in snapshots}
     moved: dict[str, str] = {}
-    tickets = sorted({v[3][0]["ticket_id"] for v in fresh.values() if v[2] == "ticket"})
-    for start in range(0, len(tickets), 500):
-        chunk = tickets[start:start + 500]
-        dates.update(conn.execute(select(TicketRecord.ticket_id, TicketRecord.local_date)
-                                  .where(_among(conn, TicketRecord.ticket_id, chunk)).distinct()).all())
     for rid, entry in list(fresh.items()):
         index, kind, rows = entry[0], entry[2], entry[3]
         if kind != "ticket":
@@ -345,6 +354,18 @@ def _refuse_moved_tickets(conn: Connection, fresh: dict, results: list[dict]) ->
     return moved
 
 
+def _ticket_versions_stored(fresh: dict, snapshots: list) -> dict[str, str]:
+    """Ticket snapshots of this batch whose (ticket, version) is already stored under another
+    record id: record id sent → the stored snapshot's hash (compared by meaning afterwards)."""
+    wanted = {(v[5]["ticket_id"], v[5]["version"]): rid for rid, v in fresh.items() if v[2] == "ticket"}
+    found: dict[str, str] = {}
+    for row in snapshots:
+        rid = wanted.get((row.ticket_id, row.version))
+        if rid is not None and rid != row.id:
+            found[rid] = row.content_hash
+    return found
+
+
 def _insert_all(conn: Connection, table, rows: list[dict]) -> None:
     """Insert ``rows`` (all new: their ids were just claimed in an id table)."""
     if not rows:
@@ -354,25 +375,6 @@ def _insert_all(conn: Connection, table, rows: list[dict]) -> None:
         return
     payload = json.dumps(rows, default=_json_value, ensure_ascii=False)
     conn.exec_driver_sql(_json_insert_sql(table, None), (payload,))
-
-
-def _ticket_versions_stored(conn: Connection, fresh: dict) -> dict[str, str]:
-    """Ticket snapshots of this batch whose (ticket, version) is already stored under another
-    record id: record id sent → the stored snapshot's hash (compared by meaning afterwards)."""
-    wanted = {(v[5]["ticket_id"], v[5]["version"]): rid for rid, v in fresh.items() if v[2] == "ticket"}
-    if not wanted:
-        return {}
-    found: dict[str, str] = {}
-    tickets = sorted({ticket for ticket, _ in wanted})
-    for start in range(0, len(tickets), 500):
-        rows = conn.execute(select(TicketRecord.id, TicketRecord.ticket_id, TicketRecord.version,
-                                   TicketRecord.content_hash)
-                            .where(_among(conn, TicketRecord.ticket_id, tickets[start:start + 500]))).all()
-        for stored_id, ticket, version, digest in rows:
-            rid = wanted.get((ticket, version))
-            if rid is not None and rid != stored_id:
-                found[rid] = digest
-    return found
 
 
 def _claim_tickets(conn: Connection, office: OfficeFacts, rows: list[dict], received: datetime) -> dict[str, str]:
