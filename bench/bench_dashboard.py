@@ -166,12 +166,11 @@ def seed(url: str, n: int, offices: int) -> dict:
 def rebuild(url: str) -> float:
     """``sync-server rebuild-summaries`` (the same function), timed."""
     from sync.server.db import Database
-    from sync.server.summaries import rebuild as rebuild_summaries
+    from sync.server.summaries_cli import rebuild_database
 
     db = Database(url)
     started = time.perf_counter()
-    with db.engine.begin() as conn:
-        rebuild_summaries(conn)
+    rebuild_database(db)
     elapsed = time.perf_counter() - started
     with db.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")

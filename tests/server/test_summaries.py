@@ -162,6 +162,11 @@ def test_rebuild_summaries_command_is_idempotent(central_db, database_url, offic
         assert "summaries rebuilt from 39 ratings" in capsys.readouterr().out
         with central_db.engine.connect() as conn:
             assert _summaries(conn) == before
+    # everything (on PostgreSQL: the tables truncated, ratings and tickets rebuilt side by side)
+    assert main(["--config", str(config_file), "--database-url", database_url, "rebuild-summaries"]) == 0
+    assert "summaries rebuilt from 39 ratings and 0 tickets" in capsys.readouterr().out
+    with central_db.engine.connect() as conn:
+        assert _summaries(conn) == before
     assert main(["--config", str(config_file), "--database-url", database_url, "rebuild-summaries",
                  "--from", "2025-07-31", "--to", "2025-06-01"]) == 2
     assert "is before" in capsys.readouterr().err
