@@ -190,7 +190,7 @@ def _statement(req: ExportRequest, office_ids: list[str] | None):
                    Rating.service_id, Rating.ticket_number, Rating.scale, Rating.score, Rating.satisfied,
                    Rating.reasons, Rating.comment, Rating.misuse, Rating.channel, Rating.device_id,
                    Rating.received_at)
-            .where(*conds).order_by(Rating.created_at, Rating.id))
+            .where(*conds).order_by(Rating.local_date, Rating.created_at, Rating.id))
 
 
 _SQLITE_READERS: dict[str, Engine] = {}
@@ -322,11 +322,15 @@ def csv_export(engine: Engine, req: ExportRequest, office_ids: list[str] | None,
     return csv_chunks(rating_rows(engine, req, office_ids), req.lang, counter)
 
 
+def _escaped_sql(expr: str) -> str:
+    """SQL for ``escape_cell(expr)``."""
+    return f"CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN chr(39) || {expr} ELSE {expr} END"
+
+
 def _sql_text(expr: str) -> str:
     """SQL for a text cell as COPY should print it: formula-escaped, empty → NULL (COPY prints
     NULL as an empty field and an empty string as ``""``)."""
-    return (f"NULLIF(CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
-            f"THEN chr(39) || {expr} ELSE {expr} END, '')")
+    return f"NULLIF({_escaped_sql(expr)}, '')"
 
 
 def _pg_words(names: Names, lang: str) -> dict[str, str]:
@@ -353,7 +357,9 @@ def _pg_words(names: Names, lang: str) -> dict[str, str]:
         words[f"s|{office_id}|{service_id}"] = pair[1] if lang == "en" else pair[0]
     for device_id, name in names.devices.items():
         words[f"d|{device_id}"] = name
-    return words
+    # Words shown as a whole cell are formula-escaped here, once, instead of per row in SQL;
+    # reason words are joined first and escaped as one cell, zones are not shown.
+    return {key: word if key[0] in "rz" else escape_cell(word) for key, word in words.items()}
 
 
 def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | None,
@@ -362,65 +368,9 @@ def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | N
     streams them — a million rows in seconds, where merely turning rows into Python objects
     costs ~8 µs each. Words come from ``Names`` as a JSON map parameter, so they are exactly
     those of the Python path (tests compare both databases' files with the stored ratings)."""
-    lang = req.lang
     with engine.connect() as conn:
-        words = _pg_words(Names.load(conn), lang)
-    yes, no = _YES_NO[lang]
-    counter_word = "Counter" if lang == "en" else "Quầy"
-    w = "w.m"  # the words map, parsed once (see the FROM clause)
-    reasons = (f"CASE WHEN r.reasons = '[]' THEN NULL ELSE (SELECT string_agg(COALESCE("
-               f"{w} ->> ('r|' || r.office_id || '|' || e.code), {w} ->> ('r|*|' || e.code), e.code), "
-               "'; ' ORDER BY e.n) FROM json_array_elements_text(r.reasons::json) WITH ORDINALITY AS e(code, n)) END")
-    # Each value is worked out once, in the inner query (OFFSET 0 keeps PostgreSQL from folding
-    # it into the outer one, which would repeat every lookup for each use); the outer query
-    # only formats: local times, formula escaping, yes/no.
-    inner = {
-        "id": "r.id", "created_at": "r.created_at", "received_at": "r.received_at",
-        "zone": f"COALESCE({w} ->> ('z|' || r.office_id), 'Asia/Ho_Chi_Minh')",
-        "office": f"COALESCE({w} ->> ('o|' || r.office_id), r.office_id)",
-        "counter": f"COALESCE({w} ->> ('c|' || r.office_id || '|' || r.counter_id), '{counter_word} ' || r.counter_id)",
-        "clerk_id": "COALESCE(r.clerk_id, '')",
-        "clerk": f"COALESCE({w} ->> ('k|' || r.office_id || '|' || r.clerk_id), r.clerk_id, '')",
-        "service": f"COALESCE({w} ->> ('s|' || r.office_id || '|' || r.service_id), r.service_id, '')",
-        "ticket_number": "r.ticket_number", "score": "r.score",
-        "level": (f"COALESCE({w} ->> ('l|' || r.office_id || '|' || r.scale || '|' || r.score), "
-                  f"{w} ->> ('l|*|' || r.scale || '|' || r.score), r.score::text, '')"),
-        "satisfied": "r.satisfied", "reasons": f"COALESCE({reasons}, '')", "comment": "COALESCE(r.comment, '')",
-        "misuse": "r.misuse", "device": f"COALESCE({w} ->> ('d|' || r.device_id), r.device_id)",
-        "channel": ("CASE r.channel " + " ".join(f"WHEN '{code}' THEN '{word}'" for code, word in
-                                                 CHANNEL_WORDS[lang].items()) + " ELSE r.channel END"),
-    }
-    columns = [
-        "x.id",
-        "to_char(x.created_at AT TIME ZONE x.zone, 'YYYY-MM-DD')",
-        "to_char(x.created_at AT TIME ZONE x.zone, 'HH24:MI:SS')",
-        _sql_text("x.office"), _sql_text("x.counter"), _sql_text("x.clerk_id"), _sql_text("x.clerk"),
-        _sql_text("x.service"),
-        "x.ticket_number",
-        "x.score",
-        _sql_text("x.level"),
-        f"CASE WHEN x.satisfied IS NULL THEN NULL WHEN x.satisfied THEN '{yes}' ELSE '{no}' END",
-        _sql_text("x.reasons"), _sql_text("x.comment"),
-        f"CASE WHEN x.misuse THEN '{yes}' ELSE '{no}' END",
-        _sql_text("x.channel"),
-        _sql_text("x.device"),
-        "to_char(x.received_at AT TIME ZONE x.zone, 'YYYY-MM-DD HH24:MI:SS')",
-    ]
-    conds = ["r.local_date >= %(date_from)s", "r.local_date <= %(date_to)s"]
-    params: dict = {"w": json.dumps(words, ensure_ascii=False), "date_from": req.date_from, "date_to": req.date_to}
-    if office_ids is not None:
-        conds.append("r.office_id = ANY(%(offices)s)")
-        params["offices"] = list(office_ids)
-    for column, value in (("counter_id", req.counter_id), ("clerk_id", req.clerk_id),
-                          ("service_id", req.service_id), ("score", req.score)):
-        if value is not None:
-            conds.append(f"r.{column} = %({column})s")
-            params[column] = value
-    values = ", ".join(f"{expr} AS {name}" for name, expr in inner.items())
-    sql = (f"COPY (SELECT {', '.join(columns)} FROM (SELECT {values} "
-           f"FROM ratings r CROSS JOIN (SELECT %(w)s::jsonb AS m) w WHERE {' AND '.join(conds)} "
-           "ORDER BY r.created_at, r.id OFFSET 0) AS x) TO STDOUT (FORMAT csv)")
-    header = ",".join(_csv_field(c[2] if lang == "en" else c[1]) for c in COLUMNS)
+        sql, params = _pg_csv_query(req, office_ids, _pg_words(Names.load(conn), req.lang))
+    header = ",".join(_csv_field(c[2] if req.lang == "en" else c[1]) for c in COLUMNS)
     yield ("\ufeff" + header + "\n").encode("utf-8")
     raw = engine.raw_connection()
     try:
@@ -433,6 +383,73 @@ def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | N
         pg.rollback()
     finally:
         raw.close()
+
+
+def _pg_csv_query(req: ExportRequest, office_ids: list[str] | None, words: dict[str, str]) -> tuple[str, dict]:
+    """The ``COPY … TO STDOUT`` statement of ``_pg_csv_chunks`` and its parameters."""
+    lang = req.lang
+    yes, no = _YES_NO[lang]
+    counter_word = "Counter" if lang == "en" else "Quầy"
+    w = "w.m"  # the words map, parsed once (see the FROM clause)
+    reasons = (f"CASE WHEN r.reasons = '[]' THEN NULL ELSE (SELECT string_agg(COALESCE("
+               f"{w} ->> ('r|' || r.office_id || '|' || e.code), {w} ->> ('r|*|' || e.code), e.code), "
+               "'; ' ORDER BY e.n) FROM json_array_elements_text(r.reasons::json) WITH ORDINALITY AS e(code, n)) END")
+    # Each value is worked out once, in the inner query (OFFSET 0 keeps PostgreSQL from folding
+    # it into the outer one, which would repeat every lookup for each use); the outer query
+    # only formats: local times, formula escaping, yes/no.
+    zones = {word for key, word in words.items() if key.startswith("z|")}
+    # one time zone for every office (a country's offices): a constant, not a lookup per row
+    zone = "%(zone)s" if len(zones) == 1 else f"COALESCE({w} ->> ('z|' || r.office_id), 'Asia/Ho_Chi_Minh')"
+    # The name cells are escaped already: words in ``_pg_words``, a raw id standing in for a
+    # missing word here (only then is the CASE of ``_escaped_sql`` evaluated).
+    inner = {
+        "id": "r.id", "created_at": "r.created_at", "received_at": "r.received_at",
+        "zone": zone,
+        "office": f"COALESCE({w} ->> ('o|' || r.office_id), {_escaped_sql('r.office_id')})",
+        "counter": f"COALESCE({w} ->> ('c|' || r.office_id || '|' || r.counter_id), '{counter_word} ' || r.counter_id)",
+        "clerk_id": "COALESCE(r.clerk_id, '')",
+        "clerk": f"COALESCE({w} ->> ('k|' || r.office_id || '|' || r.clerk_id), {_escaped_sql('r.clerk_id')}, '')",
+        "service": f"COALESCE({w} ->> ('s|' || r.office_id || '|' || r.service_id), {_escaped_sql('r.service_id')}, '')",
+        "ticket_number": "r.ticket_number", "score": "r.score",
+        "level": (f"COALESCE({w} ->> ('l|' || r.office_id || '|' || r.scale || '|' || r.score), "
+                  f"{w} ->> ('l|*|' || r.scale || '|' || r.score), r.score::text, '')"),
+        "satisfied": "r.satisfied", "reasons": f"COALESCE({reasons}, '')", "comment": "COALESCE(r.comment, '')",
+        "misuse": "r.misuse", "device": f"COALESCE({w} ->> ('d|' || r.device_id), {_escaped_sql('r.device_id')})",
+        "channel": ("CASE r.channel " + " ".join(f"WHEN '{code}' THEN '{escape_cell(word)}'" for code, word in
+                                                 CHANNEL_WORDS[lang].items()) + f" ELSE {_escaped_sql('r.channel')} END"),
+    }
+    columns = [
+        "x.id",
+        "to_char(x.created_at AT TIME ZONE x.zone, 'YYYY-MM-DD')",
+        "to_char(x.created_at AT TIME ZONE x.zone, 'HH24:MI:SS')",
+        "NULLIF(x.office, '')", "NULLIF(x.counter, '')", _sql_text("x.clerk_id"), "NULLIF(x.clerk, '')",
+        "NULLIF(x.service, '')",
+        "x.ticket_number",
+        "x.score",
+        "NULLIF(x.level, '')",
+        f"CASE WHEN x.satisfied IS NULL THEN NULL WHEN x.satisfied THEN '{yes}' ELSE '{no}' END",
+        _sql_text("x.reasons"), _sql_text("x.comment"),
+        f"CASE WHEN x.misuse THEN '{yes}' ELSE '{no}' END",
+        "NULLIF(x.channel, '')",
+        "NULLIF(x.device, '')",
+        "to_char(x.received_at AT TIME ZONE x.zone, 'YYYY-MM-DD HH24:MI:SS')",
+    ]
+    conds = ["r.local_date >= %(date_from)s", "r.local_date <= %(date_to)s"]
+    params: dict = {"w": json.dumps(words, ensure_ascii=False), "date_from": req.date_from, "date_to": req.date_to,
+                    "zone": next(iter(zones), None)}
+    if office_ids is not None:
+        conds.append("r.office_id = ANY(%(offices)s)")
+        params["offices"] = list(office_ids)
+    for column, value in (("counter_id", req.counter_id), ("clerk_id", req.clerk_id),
+                          ("service_id", req.service_id), ("score", req.score)):
+        if value is not None:
+            conds.append(f"r.{column} = %({column})s")
+            params[column] = value
+    values = ", ".join(f"{expr} AS {name}" for name, expr in inner.items())
+    sql = (f"COPY (SELECT {', '.join(columns)} FROM (SELECT {values} "
+           f"FROM ratings r CROSS JOIN (SELECT %(w)s::jsonb AS m) w WHERE {' AND '.join(conds)} "
+           "ORDER BY r.local_date, r.created_at, r.id OFFSET 0) AS x) TO STDOUT (FORMAT csv)")
+    return sql, params
 
 
 # --- XLSX ---------------------------------------------------------------------------------------

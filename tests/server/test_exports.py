@@ -10,12 +10,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import openpyxl
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sync.config import OFFICIAL_REASONS, STANDARD_LEVELS
 from sync.server import cli, xlsx
 from sync.server.exports import COLUMNS, csv_chunks, csv_export, escape_cell, parse_request, rating_rows
-from sync.server.models import Device, ExportAudit, Rating
+from sync.server.models import Clerk, Counter, Device, ExportAudit, Rating, Service
 from tests.server.dashkit import FROM, OFFICE_A, OFFICE_B, TO, TRICKY_COMMENTS, dash  # noqa: F401
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -197,12 +197,17 @@ def test_the_csv_writer_streams_in_chunks_instead_of_building_the_file(dash):
 
 def test_postgresql_copy_and_the_python_writer_produce_the_same_csv_bytes(dash):
     engine = dash.app.state.db.engine
+    with engine.begin() as conn:  # names that would run as formulas are escaped alike
+        conn.execute(update(Clerk).values(name="=HYPERLINK(\"x\")"))
+        conn.execute(update(Counter).where(Counter.id == 1).values(name_vi="-Quầy", name_en="+Counter"))
+        conn.execute(update(Service).values(name_vi="@Hộ tịch", name_en="@Civil"))
     for lang in ("vi", "en"):
         req = parse_request({"format": "csv", "from": FROM, "to": TO, "lang": lang})
         fast = b"".join(csv_export(engine, req, None, [0]))
         plain = b"".join(csv_chunks(rating_rows(engine, req, None), lang))
         assert fast == plain
     assert b"Very satisfied" in fast and b"Counter 4" in fast
+    assert b"'+Counter" in fast and b"'@Civil" in fast and b"'=HYPERLINK" in fast
 
 
 def test_an_xlsx_past_the_sheet_row_limit_continues_on_new_sheets(tmp_path, monkeypatch):
