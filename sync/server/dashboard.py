@@ -175,11 +175,13 @@ def breakdown(conn, filt: PageFilter, names: Names, lang: str) -> dict:
     many = _single_office(filt) is None
     # Each breakdown grouped by the database: the rows read are the groups shown, however
     # many (office, counter, clerk, service, hour, channel) combinations the summaries hold.
-    counters = stats.tally_by(conn, scope, "office_id", "counter_id")
-    clerks = {k: t for k, t in stats.tally_by(conn, scope, "office_id", "clerk_id").items() if k[1] is not None}
-    services = {k: t for k, t in stats.tally_by(conn, scope, "office_id", "service_id").items() if k[1] is not None}
-    hours = stats.rollup(stats.tally_by(conn, scope, "local_hour"), lambda k: k[0])
-    channels = stats.rollup(stats.tally_by(conn, scope, "channel"), lambda k: k[0])
+    counters, clerks, services, hours, channels = stats.tally_groupings(conn, scope, [
+        ("office_id", "counter_id"), ("office_id", "clerk_id"), ("office_id", "service_id"), ("local_hour",),
+        ("channel",)])
+    clerks = {k: t for k, t in clerks.items() if k[1] is not None}
+    services = {k: t for k, t in services.items() if k[1] is not None}
+    hours = stats.rollup(hours, lambda k: k[0])
+    channels = stats.rollup(channels, lambda k: k[0])
 
     def label(office_id, text):
         return f"{text} · {names.office(office_id)}" if many else text

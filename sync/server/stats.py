@@ -28,7 +28,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import BigInteger, and_, cast, false, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from sync.server import summaries
@@ -62,6 +62,7 @@ __all__ = [
     "share",
     "stale",
     "tally_by",
+    "tally_groupings",
     "ticket_stats",
     "trend",
     "wilson_lower_bound",
@@ -194,28 +195,66 @@ def tally_by(conn: Connection, scope: Scope, *dims: str) -> dict[tuple, Tally]:
                      .conditions(table.c, date_column=table.c.period)]
         else:
             conds = _in_range(table, scope)
-    sums = [func.sum(table.c[c]) for c in ("n", "misuse", "unrated", "satisfied", *(f"l{k}" for k in LEVELS))]
-    stmt = select(*cols, table.c.scale, *sums).where(*conds).group_by(*cols, table.c.scale)
+    stmt = select(*cols, table.c.scale, *_sums(table)).where(*conds).group_by(*cols, table.c.scale)
     out: dict[tuple, Tally] = {}
-    width = len(dims)
-    empty = [_EMPTY_KEY.get(d) for d in dims]
     for row in conn.execute(stmt).all():  # one fetchall: row-by-row fetching costs more than the loop
-        key = tuple(None if v is not None and v == e else v for v, e in zip(row[:width], empty, strict=True))
-        scale, total, misuse, unrated, satisfied = row[width:width + 5]
-        tally = out.get(key)
-        if tally is None:
-            tally = out[key] = Tally()
-        tally.total += total
-        tally.misuse += misuse
-        tally.unrated += unrated
-        tally.satisfied += satisfied
-        for level, n in enumerate(row[width + 5:], start=1):
-            if n:
-                tally.rated += n
-                tally.levels[(scale, level)] += n
+        _add_row(out, dims, row)
     if not dims and not out:
         out[()] = Tally()
     return out
+
+
+def tally_groupings(conn: Connection, scope: Scope, groupings: list[tuple[str, ...]]) -> list[dict[tuple, Tally]]:
+    """``[tally_by(conn, scope, *dims) for dims in groupings]`` (no ``local_date`` among them),
+    read in one pass over the summaries on PostgreSQL: ``GROUP BY GROUPING SETS`` hashes each
+    month row into every grouping at once, where one query per grouping reads the same rows
+    again each time (the breakdown's five over a province's year: 5 × 70 ms). SQLite, the
+    small embedded database, runs ``tally_by`` for each."""
+    if conn.dialect.name != "postgresql" or any("local_date" in dims for dims in groupings):
+        return [tally_by(conn, scope, *dims) for dims in groupings]
+    table = RatingCount.__table__
+    every = sorted({d for dims in groupings for d in dims}, key=RATING_DIMS.index)
+    # GROUPING(...) has a 1 bit for each column left out of the row's grouping set, first column highest
+    masks = {sum(1 << (len(every) - 1 - i) for i, d in enumerate(every) if d not in dims): n
+             for n, dims in enumerate(groupings)}
+    # the months merged first (a twelfth of the rows), then each merged row into every grouping
+    merged = (select(*(table.c[d] for d in every), table.c.scale, *(total.label(c) for c, total in zip(
+        _COUNT_COLUMNS, _sums(table), strict=True))).where(*_in_range(table, scope))
+        .group_by(*(table.c[d] for d in every), table.c.scale).subquery())
+    stmt = (select(func.grouping(*(merged.c[d] for d in every)), *(merged.c[d] for d in every), merged.c.scale,
+                   *(cast(total, BigInteger) for total in _sums(merged))).group_by(func.grouping_sets(
+                       *(tuple_(*(merged.c[d] for d in dims), merged.c.scale) for dims in groupings))))
+    outs: list[dict[tuple, Tally]] = [{} for _ in groupings]
+    for row in conn.execute(stmt).all():
+        n = masks[row[0]]
+        dims = groupings[n]
+        _add_row(outs[n], dims, [row[1 + every.index(d)] for d in dims] + list(row[1 + len(every):]))
+    return outs
+
+
+_COUNT_COLUMNS = ("n", "misuse", "unrated", "satisfied", *(f"l{k}" for k in LEVELS))
+
+
+def _sums(table) -> list:
+    return [func.sum(table.c[c]) for c in _COUNT_COLUMNS]
+
+
+def _add_row(out: dict[tuple, Tally], dims: tuple[str, ...], row) -> None:
+    """Add one summary row ``(*dims values, scale, n, misuse, unrated, satisfied, l1…)`` to ``out``."""
+    width = len(dims)
+    key = tuple(None if v is not None and v == _EMPTY_KEY.get(d) else v for v, d in zip(row[:width], dims, strict=True))
+    scale, total, misuse, unrated, satisfied = row[width:width + 5]
+    tally = out.get(key)
+    if tally is None:
+        tally = out[key] = Tally()
+    tally.total += total
+    tally.misuse += misuse
+    tally.unrated += unrated
+    tally.satisfied += satisfied
+    for level, n in enumerate(row[width + 5:], start=1):
+        if n:
+            tally.rated += n
+            tally.levels[(scale, level)] += n
 
 
 def rollup(tallies: dict[tuple, Tally], key: Callable[[tuple], Hashable]) -> dict:

@@ -258,3 +258,16 @@ def test_a_province_admin_registers_an_office_from_its_config_file_and_bad_files
     refused = manager.post("/dashboard/offices/import", data={"csrf_token": csrf_of(manager.get("/dashboard").text)},
                            files={"file": ("config.yaml", text.encode("utf-8"), "text/yaml")})
     assert refused.status_code == 403
+
+
+def test_the_breakdowns_read_in_one_pass_equal_each_read_alone(dash):
+    """tally_groupings (GROUPING SETS on PostgreSQL) gives exactly what one tally_by per grouping gives,
+    over whole months and edge days, for every office and for one."""
+    groupings = [("office_id", "counter_id"), ("office_id", "clerk_id"), ("office_id", "service_id"), ("local_hour",),
+                 ("channel",)]
+    with dash.app.state.db.engine.connect() as conn:
+        for scope in (stats.Scope(date(2025, 6, 1), date(2025, 7, 31), None),
+                      stats.Scope(date(2025, 6, 10), date(2025, 7, 20), (OFFICE_A,))):
+            together = stats.tally_groupings(conn, scope, groupings)
+            assert together == [stats.tally_by(conn, scope, *dims) for dims in groupings]
+            assert sum(t.total for t in together[0].values()) > 0
