@@ -35,12 +35,15 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from psycopg import sql as psycopg_sql
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
@@ -362,27 +365,102 @@ def _pg_words(names: Names, lang: str) -> dict[str, str]:
     return {key: word if key[0] in "rz" else escape_cell(word) for key, word in words.items()}
 
 
+# A PostgreSQL export longer than this many ratings is copied in pieces of about this size,
+# two at a time (see ``_pg_csv_chunks``).
+PIECE_ROWS = 200_000
+_SPOOL_BYTES = 8 << 20  # a piece waiting its turn is kept in memory up to this, then on disk
+_SNAPSHOT_TRANSACTION = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
+
 def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | None,
                    counter: list) -> Iterator[bytes]:
     """PostgreSQL: ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` formats the rows in the server and
     streams them — a million rows in seconds, where merely turning rows into Python objects
     costs ~8 µs each. Words come from ``Names`` as a JSON map parameter, so they are exactly
-    those of the Python path (tests compare both databases' files with the stored ratings)."""
+    those of the Python path (tests compare both databases' files with the stored ratings).
+
+    Formatting the rows is then the cost, and one COPY runs on one core. So the export is cut
+    into pieces of about ``PIECE_ROWS`` ratings along its days (the rows are ordered by day
+    first, so the pieces one after the other are the whole export), and two pieces are copied
+    at a time on two connections, each into a spool file, while the finished one streams out.
+    Every piece reads the one snapshot this connection exports (``pg_export_snapshot``; on a
+    standby too), so the file is the database at one instant, as a single COPY would be."""
     with engine.connect() as conn:
-        sql, params = _pg_csv_query(req, office_ids, _pg_words(Names.load(conn), req.lang))
+        words = _pg_words(Names.load(conn), req.lang)
     header = ",".join(_csv_field(c[2] if req.lang == "en" else c[1]) for c in COLUMNS)
     yield ("\ufeff" + header + "\n").encode("utf-8")
     raw = engine.raw_connection()
     try:
         pg = raw.driver_connection
-        with pg.cursor() as cur:
-            with cur.copy(sql, params) as copy:
-                for data in copy:
-                    yield bytes(data)
-            counter[0] += max(cur.rowcount, 0)
+        pg.rollback()  # a fresh transaction (the pool's liveness check may have opened one)
+        pg.execute(_SNAPSHOT_TRANSACTION)
+        pieces = _pieces(pg, req, office_ids)
+        snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        queries = [_pg_csv_query(replace(req, date_from=lo, date_to=hi), office_ids, words)
+                   for lo, hi in pieces]
+        with ThreadPoolExecutor(2) as pool:
+            copying = deque(pool.submit(_copy_piece, engine, snapshot, *query) for query in queries[:2])
+            upcoming = iter(queries[2:])
+            try:
+                while copying:
+                    spool, rows = copying.popleft().result()
+                    following = next(upcoming, None)
+                    if following is not None:
+                        copying.append(pool.submit(_copy_piece, engine, snapshot, *following))
+                    with spool:
+                        spool.seek(0)
+                        while block := spool.read(1 << 20):
+                            yield block
+                    counter[0] += rows
+            finally:  # stopped early (the client went away): drop what was copied ahead
+                for future in copying:
+                    if not future.cancel():
+                        future.result()[0].close()
         pg.rollback()
     finally:
         raw.close()
+
+
+def _pieces(pg, req: ExportRequest, office_ids: list[str] | None) -> list[tuple[date, date]]:
+    """The export's days cut into consecutive ranges of about ``PIECE_ROWS`` ratings, counted from
+    the day summaries (``rating_days``: every rating of the office and day)."""
+    where, params = "local_date >= %(lo)s AND local_date <= %(hi)s", {"lo": req.date_from, "hi": req.date_to}
+    if office_ids is not None:
+        where += " AND office_id = ANY(%(offices)s)"
+        params["offices"] = list(office_ids)
+    days = pg.execute(f"SELECT local_date, SUM(n) FROM rating_days WHERE {where} GROUP BY local_date "
+                      "ORDER BY local_date", params).fetchall()
+    pieces, start, rows = [], req.date_from, 0
+    for day, n in days:
+        rows += n
+        if rows >= PIECE_ROWS and day < req.date_to:
+            pieces.append((start, day))
+            start, rows = day + timedelta(days=1), 0
+    pieces.append((start, req.date_to))
+    return pieces
+
+
+def _copy_piece(engine: Engine, snapshot: str, sql: str, params: dict):
+    """Run one piece's COPY in the exported snapshot into a spool file; (file, rows)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 (the reader closes it)
+    raw = engine.raw_connection()
+    try:
+        pg = raw.driver_connection
+        pg.rollback()
+        pg.execute(_SNAPSHOT_TRANSACTION)
+        pg.execute(psycopg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg_sql.Literal(snapshot)))
+        with pg.cursor() as cur:
+            with cur.copy(sql, params) as copy:
+                for data in copy:
+                    spool.write(data)
+            rows = max(cur.rowcount, 0)
+        pg.rollback()
+    except BaseException:
+        spool.close()
+        raise
+    finally:
+        raw.close()
+    return spool, rows
 
 
 def _pg_csv_query(req: ExportRequest, office_ids: list[str] | None, words: dict[str, str]) -> tuple[str, dict]:
