@@ -369,7 +369,15 @@ def _pg_words(names: Names, lang: str) -> dict[str, str]:
 # two at a time (see ``_pg_csv_chunks``).
 PIECE_ROWS = 200_000
 _SPOOL_BYTES = 8 << 20  # a piece waiting its turn is kept in memory up to this, then on disk
-_SNAPSHOT_TRANSACTION = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
+
+def _begin_snapshot_read(pg, snapshot: str | None = None) -> None:
+    """Start a fresh read-only repeatable-read transaction on ``pg`` (the pool's liveness check
+    may have opened one), in the exported ``snapshot`` when given."""
+    pg.rollback()
+    pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    if snapshot is not None:
+        pg.execute(psycopg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg_sql.Literal(snapshot)))
 
 
 def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | None,
@@ -392,8 +400,7 @@ def _pg_csv_chunks(engine: Engine, req: ExportRequest, office_ids: list[str] | N
     raw = engine.raw_connection()
     try:
         pg = raw.driver_connection
-        pg.rollback()  # a fresh transaction (the pool's liveness check may have opened one)
-        pg.execute(_SNAPSHOT_TRANSACTION)
+        _begin_snapshot_read(pg)
         pieces = _pieces(pg, req, office_ids)
         snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
         queries = [_pg_csv_query(replace(req, date_from=lo, date_to=hi), office_ids, words)
@@ -446,9 +453,7 @@ def _copy_piece(engine: Engine, snapshot: str, sql: str, params: dict):
     raw = engine.raw_connection()
     try:
         pg = raw.driver_connection
-        pg.rollback()
-        pg.execute(_SNAPSHOT_TRANSACTION)
-        pg.execute(psycopg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg_sql.Literal(snapshot)))
+        _begin_snapshot_read(pg, snapshot)
         with pg.cursor() as cur:
             with cur.copy(sql, params) as copy:
                 for data in copy:
