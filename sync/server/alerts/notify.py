@@ -89,51 +89,71 @@ def render(conn, server: Server, note: Notification) -> tuple[str, str, bytes]:
     return subject, "\n".join(lines) + "\n", json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 
-def _claim(db, now: datetime, limit: int) -> list[int]:
-    """Lease up to ``limit`` due notifications to this process, in one statement: the rows are
-    locked as they are picked (``SKIP LOCKED`` on PostgreSQL, so another server process picks
-    others) and the lease is re-checked as they are updated."""
+def _claim(db, now: datetime, limit: int) -> list:
+    """Lease up to ``limit`` due notifications to this process, in one statement, and return
+    them (in id order): the rows are locked as they are picked (``SKIP LOCKED`` on PostgreSQL,
+    so another server process picks others) and the lease is re-checked as they are updated."""
     due = (select(Notification.id).where(Notification.sent_at.is_(None), Notification.next_attempt_at <= now)
            .order_by(Notification.next_attempt_at, Notification.id).limit(limit).with_for_update(skip_locked=True))
     with db.engine.begin() as conn:
-        return sorted(conn.scalars(update(Notification).where(
+        return sorted(conn.execute(update(Notification).where(
             Notification.id.in_(due.scalar_subquery()), Notification.sent_at.is_(None),
-            Notification.next_attempt_at <= now).values(next_attempt_at=now + LEASE).returning(Notification.id)))
+            Notification.next_attempt_at <= now).values(next_attempt_at=now + LEASE)
+            .returning(*Notification.__table__.columns)).all(), key=lambda note: note.id)
 
 
-def _send_one(conn, server: Server, note: Notification) -> str | None:
-    """Send one notification; returns a reason when it was skipped, raises on failure."""
+def _unsendable(server: Server) -> dict[str, str]:
+    """The channels this server has no setting for, with the reason their messages are not sent."""
+    reasons = {}
+    if not server.smtp_url:
+        reasons["email"] = "not sent: server.smtp_url is empty"
+    if not server.webhook_url:
+        reasons["webhook"] = "not sent: server.webhook_url is empty"
+    return reasons
+
+
+def _send_one(conn, server: Server, note) -> None:
+    """Send one notification on a channel the server has a setting for; raises on failure."""
     subject, text, body = render(conn, server, note)
     if note.channel == "email":
-        if not server.smtp_url:
-            return "not sent: server.smtp_url is empty"
         mail.send(mail.SmtpSettings.from_url(server.smtp_url), mail.build_message(server.mail_from, note.target,
                                                                                   subject, text))
-        return None
-    if not server.webhook_url:
-        return "not sent: server.webhook_url is empty"
-    webhook.post(server.webhook_url, server.webhook_secret, body, note.id)
-    return None
+    else:
+        webhook.post(server.webhook_url, server.webhook_secret, body, note.id)
 
 
 def deliver_due(db, server: Server, now: datetime | None = None, limit: int = 50) -> int:
-    """Send every due notification once; returns how many were delivered (or skipped)."""
+    """Send every due notification once; returns how many were delivered (or skipped).
+
+    Messages on a channel without a setting are marked done with the reason, all in one
+    statement (nothing to render); each message sent is marked as soon as it has gone, so a
+    crash repeats at most that one."""
     now = now or datetime.now(UTC)
+    notes = _claim(db, now, limit)
+    unsendable = _unsendable(server)
     delivered = 0
-    for note_id in _claim(db, now, limit):
+    for channel, reason in unsendable.items():
+        skipped = [note.id for note in notes if note.channel == channel]
+        if skipped:
+            with db.engine.begin() as conn:
+                conn.execute(update(Notification).where(Notification.id.in_(skipped)).values(
+                    attempts=Notification.attempts + 1, sent_at=now, last_error=reason))
+            delivered += len(skipped)
+    for note in notes:
+        if note.channel in unsendable:
+            continue
         with db.engine.connect() as conn:
-            note = conn.execute(select(Notification).where(Notification.id == note_id)).first()
             try:
-                skipped = _send_one(conn, server, note)
+                _send_one(conn, server, note)
             except (mail.MailError, webhook.WebhookError) as exc:
                 values = {"attempts": note.attempts + 1, "last_error": str(exc)[:2000],
                           "next_attempt_at": datetime.now(UTC) + _backoff(note.attempts + 1)}
                 log.warning("notification %s (%s) failed, retrying: %s", note.id, note.channel, exc)
             else:
-                values = {"attempts": note.attempts + 1, "sent_at": datetime.now(UTC), "last_error": skipped}
+                values = {"attempts": note.attempts + 1, "sent_at": datetime.now(UTC), "last_error": None}
                 delivered += 1
         with db.engine.begin() as conn:
-            conn.execute(update(Notification).where(Notification.id == note_id).values(**values))
+            conn.execute(update(Notification).where(Notification.id == note.id).values(**values))
     return delivered
 
 

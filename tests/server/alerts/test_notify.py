@@ -132,6 +132,23 @@ def test_an_alert_is_mailed_over_starttls_with_a_vietnamese_subject_and_posted_s
                               headers["X-ThuocDo-Signature"])
 
 
+def test_a_channel_without_a_setting_is_marked_done_with_the_reason_and_the_other_still_sent(kit):
+    receiver = Receiver()
+    try:
+        alert_id = _burst(kit)
+        _burst(kit)  # the same burst goes on: no second alert
+        assert deliver_due(kit.app.state.db, _server(hook=receiver.url)) == 2
+        assert deliver_due(kit.app.state.db, _server(hook=receiver.url)) == 0  # nothing left to do
+    finally:
+        receiver.stop()
+    assert [json.loads(body)["alert"]["id"] for _, body in receiver.deliveries] == [alert_id]
+    with kit.app.state.db.session() as s:
+        notes = {n.channel: n for n in s.scalars(select(Notification).where(Notification.alert_id == alert_id))}
+    assert notes["email"].sent_at is not None and notes["email"].attempts == 1
+    assert notes["email"].last_error == "not sent: server.smtp_url is empty"
+    assert notes["webhook"].sent_at is not None and notes["webhook"].last_error is None
+
+
 def test_the_subject_travels_encoded(kit, smtp):
     _burst(kit)
     deliver_due(kit.app.state.db, _server(smtp.port))
