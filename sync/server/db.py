@@ -15,7 +15,10 @@ PostgreSQL specifics: every statement is planned for its own values
 PostgreSQL then settles on one generic plan for it, chosen while a table was small or
 without knowing which partition or how many ids a call holds: measured at ingest, the rated
 tickets' lookup went from 2 ms to 30 ms per batch once its generic plan set in, growing
-with the table. Planning these statements costs well under a millisecond.
+with the table. Planning these statements costs well under a millisecond. Sessions run in
+UTC (``TimeZone=UTC``), whatever the server's own setting: timestamps come back already in
+UTC (``models.UTCDateTime`` then has nothing to convert) and nothing depends on the zone the
+database host was installed with.
 
 Reads that only show data (dashboards, exports, reports) go through ``Database.reading()``:
 with a read replica configured (``server.replica_url``) they go there while it answers and
@@ -63,7 +66,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("connect_args", {}).setdefault("options", "-c plan_cache_mode=force_custom_plan")
+    kwargs.setdefault("connect_args", {}).setdefault("options", "-c plan_cache_mode=force_custom_plan -c TimeZone=UTC")
     return create_engine(url, **kwargs)
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "escalate_overdue",
     "log_event",
     "open_alert",
+    "open_alerts",
     "view_contacts",
 ]
 
@@ -114,14 +115,19 @@ def _emails(conn: Connection, *conditions) -> list[str]:
 def enqueue(conn: Connection, alert_id: int | None, event: str, emails: list[str], *, webhook: bool = True,
             body: str = "", now: datetime | None = None) -> None:
     """Queue the messages of one event in this transaction (the delivery worker sends them)."""
-    now = now or datetime.now(UTC)
+    rows = _notification_rows(alert_id, event, emails, webhook, body, now or datetime.now(UTC))
+    if rows:
+        conn.execute(insert(Notification), rows)
+
+
+def _notification_rows(alert_id: int | None, event: str, emails: list[str], webhook: bool, body: str,
+                       now: datetime) -> list[dict]:
     rows = [{"alert_id": alert_id, "channel": "email", "target": e, "event": event, "body": body,
              "created_at": now, "next_attempt_at": now, "attempts": 0} for e in emails]
     if webhook:
         rows.append({"alert_id": alert_id, "channel": "webhook", "target": "", "event": event, "body": body,
                      "created_at": now, "next_attempt_at": now, "attempts": 0})
-    if rows:
-        conn.execute(insert(Notification), rows)
+    return rows
 
 
 class OfficeContacts:
@@ -138,27 +144,44 @@ def open_alert(conn: Connection, new: NewAlert, settings: Alerts, now: datetime 
                contacts: OfficeContacts | None = None) -> int | None:
     """Raise ``new`` as an alert with its case, audit and notifications; ``None`` when an alert
     with the same (office, rule, key) exists already (the database decides, race-free)."""
+    return open_alerts(conn, [new], settings, now, contacts)[0]
+
+
+def open_alerts(conn: Connection, news: list[NewAlert], settings: Alerts, now: datetime | None = None,
+                contacts: OfficeContacts | None = None) -> list[int | None]:
+    """``open_alert`` for several alerts of one office at once (a batch may complete many),
+    one statement per table; their ids in order, ``None`` for each that exists already."""
+    if not news:
+        return []
+    office_id = news[0].office_id
+    if any(new.office_id != office_id for new in news):
+        raise ValueError("open_alerts: every alert must be of the same office")
     now = now or datetime.now(UTC)
-    contacts = contacts or OfficeContacts(conn, new.office_id)
-    row = {
-        "office_id": new.office_id, "rule": new.rule, "dedup_key": new.dedup_key, "status": OPEN, "opened_at": now,
+    contacts = contacts or OfficeContacts(conn, office_id)
+    due_at = due_time(now, settings.due_working_hours, settings.periods(), settings.working_days, contacts.zone)
+    rows = [{
+        "office_id": office_id, "rule": new.rule, "dedup_key": new.dedup_key, "status": OPEN, "opened_at": now,
         "first_at": new.first_at, "last_at": new.last_at, "late": new.late, "counter_id": new.counter_id,
         "clerk_id": new.clerk_id, "summary": new.summary,
         "details": json.dumps(new.details, ensure_ascii=False, sort_keys=True),
-        "assigned_admin_id": contacts.manager_id,
-        "due_at": due_time(now, settings.due_working_hours, settings.periods(), settings.working_days, contacts.zone),
-    }
-    stmt = _insert(conn)(Alert).values(row).on_conflict_do_nothing(
-        index_elements=["office_id", "rule", "dedup_key"]).returning(Alert.id)
-    alert_id = conn.execute(stmt).scalar()
-    if alert_id is None:
-        return None
-    if new.rating_ids:
-        conn.execute(insert(AlertRating), [{"alert_id": alert_id, "rating_id": r, "rule": new.rule}
-                                           for r in sorted(set(new.rating_ids))])
-    log_event(conn, alert_id, SYSTEM, "opened", new.summary + (" (tải lên muộn)" if new.late else ""), now)
-    enqueue(conn, alert_id, "opened", contacts.emails, now=now)
-    return alert_id
+        "assigned_admin_id": contacts.manager_id, "due_at": due_at,
+    } for new in news]
+    stmt = _insert(conn)(Alert).on_conflict_do_nothing(index_elements=["office_id", "rule", "dedup_key"]).returning(
+        Alert.id, Alert.rule, Alert.dedup_key)
+    made = {(rule, key): alert_id for alert_id, rule, key in conn.execute(stmt, rows)}
+    ids = [made.pop((new.rule, new.dedup_key), None) for new in news]  # a key twice in ``news``: the first wins
+    links, events, notes = [], [], []
+    for new, alert_id in zip(news, ids):
+        if alert_id is None:
+            continue
+        links += [{"alert_id": alert_id, "rating_id": r, "rule": new.rule} for r in sorted(set(new.rating_ids))]
+        events.append({"alert_id": alert_id, "at": now, "actor": SYSTEM, "action": "opened",
+                       "text": new.summary + (" (tải lên muộn)" if new.late else "")})
+        notes += _notification_rows(alert_id, "opened", contacts.emails, True, "", now)
+    for model, values in ((AlertRating, links), (CaseEvent, events), (Notification, notes)):
+        if values:
+            conn.execute(insert(model), values)
+    return ids
 
 
 def attach_ratings(conn: Connection, alert_id: int, rule: str, rating_ids: set[str], last_at: datetime) -> int:

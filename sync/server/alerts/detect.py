@@ -41,8 +41,6 @@ _CLUSTER_GAP = timedelta(hours=2)  # new ratings further apart than this are jud
 # (~2,000 a day at the busiest office: ~100 in half an hour), a bound on the cost when a device
 # whose clock is stuck sends everything at one instant.
 MAX_NEIGHBOURS = 1000
-# A rating's local day lies within a day of its UTC date (time zones span UTC−12…+14).
-_ZONE_SLACK = timedelta(days=1)
 
 
 def _fact(row) -> RatingFact:
@@ -74,20 +72,17 @@ def on_ratings_stored(conn: Connection, office_id: str, timezone: str, rows: lis
     who = _Lazy(lambda: cases.OfficeContacts(conn, office_id))
     late_after = timedelta(minutes=settings.late_after_min)
     names = _Lazy(lambda: _clerk_names(conn, office_id))
+    zone = ZoneInfo(timezone)
     opened: list[int] = []
     if "severe" in settings.rules:
-        for f in facts:
-            if is_severe(f, settings.severe_reasons):
-                opened.append(cases.open_alert(conn, cases.NewAlert(
-                    office_id, "severe", f.id, f.created_at, f.created_at, _severe_summary(f, names()),
-                    {"counters": [f.counter_id], "clerks": [f.clerk_id] if f.clerk_id else [],
-                     "reasons": list(f.reasons), "comment": f.comment},
-                    late=is_late(f.created_at, received, late_after), counter_id=f.counter_id,
-                    clerk_id=f.clerk_id, rating_ids=(f.id,)), settings, received, who()))
+        severe = [f for f in facts if is_severe(f, settings.severe_reasons)]
+        if severe:
+            opened.extend(cases.open_alerts(conn, [_severe_alert(office_id, f, names(), received, late_after)
+                                                   for f in severe], settings, received, who()))
     if "burst" in settings.rules:
-        opened.extend(_burst(conn, office_id, facts, settings, names, received, who))
+        opened.extend(_burst(conn, office_id, zone, facts, settings, names, received, who))
     if "trend" in settings.rules:
-        opened.extend(_trend(conn, office_id, ZoneInfo(timezone), facts, settings, names, received, who))
+        opened.extend(_trend(conn, office_id, zone, facts, settings, names, received, who))
     return [a for a in opened if a is not None]
 
 
@@ -114,6 +109,15 @@ def _who(counters, clerks, names) -> str:
     if clerks:
         parts.append("cán bộ " + ", ".join(names.get(c, c) for c in sorted(clerks)))
     return "; ".join(parts)
+
+
+def _severe_alert(office_id: str, f: RatingFact, names: dict, received: datetime,
+                  late_after: timedelta) -> cases.NewAlert:
+    return cases.NewAlert(office_id, "severe", f.id, f.created_at, f.created_at, _severe_summary(f, names),
+                          {"counters": [f.counter_id], "clerks": [f.clerk_id] if f.clerk_id else [],
+                           "reasons": list(f.reasons), "comment": f.comment},
+                          late=is_late(f.created_at, received, late_after), counter_id=f.counter_id,
+                          clerk_id=f.clerk_id, rating_ids=(f.id,))
 
 
 def _severe_summary(f: RatingFact, names: dict) -> str:
@@ -168,9 +172,12 @@ def _rated_answers_query(size: int):
             .order_by(Rating.created_at).limit(bindparam("limit", type_=Integer)))
 
 
-def _read_in_ranges(conn: Connection, query, office_id: str, ranges: list[tuple[datetime, datetime]],
+def _read_in_ranges(conn: Connection, query, office_id: str, zone: ZoneInfo, ranges: list[tuple[datetime, datetime]],
                     per_range_limit: int | None = None) -> list:
-    """Run ``query(size)`` over ``ranges`` (sorted, disjoint) in as few statements as the cache allows."""
+    """Run ``query(size)`` over ``ranges`` (sorted, disjoint) in as few statements as the cache allows.
+
+    A rating's ``local_date`` is the office-time date of its ``created_at`` (ingest sets it), so
+    each range's days are its ends' dates in the office's zone ``zone``."""
     rows: list = []
     for first in range(0, len(ranges), _RANGES_PER_QUERY):
         chunk = ranges[first:first + _RANGES_PER_QUERY]
@@ -179,13 +186,13 @@ def _read_in_ranges(conn: Connection, query, office_id: str, ranges: list[tuple[
         if per_range_limit is not None:
             values["limit"] = per_range_limit * len(chunk)
         for i, (after, before) in enumerate(chunk + [chunk[-1]] * (size - len(chunk))):
-            values.update({f"day_from_{i}": (after - _ZONE_SLACK).date(), f"day_to_{i}": (before + _ZONE_SLACK).date(),
+            values.update({f"day_from_{i}": after.astimezone(zone).date(), f"day_to_{i}": before.astimezone(zone).date(),
                            f"after_{i}": after, f"before_{i}": before})
         rows.extend(conn.execute(query(size), values).all())
     return rows
 
 
-def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: Alerts, names,
+def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingFact], settings: Alerts, names,
            received: datetime, who) -> list[int | None]:
     window = timedelta(minutes=settings.burst_window_min)
     new_ids = {f.id for f in facts if f.counts}
@@ -193,13 +200,13 @@ def _burst(conn: Connection, office_id: str, facts: list[RatingFact], settings: 
         return []
     new_times = [f.created_at for f in facts if f.counts]
     ranges = [(first - window, last + window) for first, last in _clusters(new_times)]
-    unhappy_times = [row.created_at for row in _read_in_ranges(conn, _unhappy_times_query, office_id, ranges)]
+    unhappy_times = [row.created_at for row in _read_in_ranges(conn, _unhappy_times_query, office_id, zone, ranges)]
     regions = burst_regions(new_times, unhappy_times, window, settings.burst_min_answers, settings.burst_unsatisfied_share)
     if regions is not None:
         ranges = regions
     if not ranges:
         return []
-    stored = _read_in_ranges(conn, _rated_answers_query, office_id, ranges, MAX_NEIGHBOURS)
+    stored = _read_in_ranges(conn, _rated_answers_query, office_id, zone, ranges, MAX_NEIGHBOURS)
     qualifying = burst_windows([RatingFact(*r) for r in stored], new_ids, window, settings.burst_min_answers,
                                settings.burst_unsatisfied_share)
     if not qualifying:

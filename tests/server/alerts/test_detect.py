@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from sync.server.models import AlertRating, RatingContact
+from sync.server.models import AlertRating, CaseEvent, Notification, RatingContact
 from tests.server.alerts.conftest import HANOI, recent
 
 
@@ -60,8 +60,17 @@ def test_a_resent_batch_raises_nothing_twice(kit):
 
 def test_severe_rating_alerts_alone_and_once(kit):
     r = kit.rating(recent(1), 1, reasons=["thai-do"])
-    kit.upload([r, kit.rating(recent(1), 1, comment="Chờ quá lâu")])
-    assert [a.rule for a in kit.alerts()] == ["severe", "severe"]
+    commented = kit.rating(recent(1), 1, comment="Chờ quá lâu")
+    kit.upload([r, commented, kit.rating(recent(1), 3)])
+    alerts = kit.alerts()
+    assert [a.rule for a in alerts] == ["severe", "severe"]
+    with kit.app.state.db.engine.connect() as conn:
+        for alert, rating in zip(sorted(alerts, key=lambda a: a.dedup_key), sorted([r, commented], key=lambda x: x["id"])):
+            links = conn.execute(select(AlertRating.rating_id).where(AlertRating.alert_id == alert.id)).scalars().all()
+            assert alert.dedup_key == rating["id"] and links == [rating["id"]]
+            assert [e.action for e in conn.execute(select(CaseEvent).where(CaseEvent.alert_id == alert.id))] == ["opened"]
+            channels = conn.execute(select(Notification.channel).where(Notification.alert_id == alert.id)).scalars()
+            assert sorted(channels) == ["email", "webhook"]
     kit.upload([r])
     assert len(kit.alerts()) == 2
 
