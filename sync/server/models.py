@@ -266,7 +266,9 @@ class Rating(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index("ix_ratings_office_date", "office_id", "local_date"),
+        # An office's ratings by day, and within a day by time: the burst rule reads the
+        # ratings of a few minutes around a batch's new ones from it, not their whole days.
+        Index("ix_ratings_office_time", "office_id", "local_date", "created_at"),
         Index("ix_ratings_office_clerk", "office_id", "clerk_id"),
         Index("ix_ratings_office_counter", "office_id", "counter_id"),
         Index("ix_ratings_local_date", "local_date"),

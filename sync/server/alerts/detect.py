@@ -143,9 +143,9 @@ _RANGES_PER_QUERY = 32
 
 
 def _in_ranges(size: int):
-    """Ratings recorded inside any of ``size`` open ranges ``(after_i, before_i)``; the local-day
-    bounds ``day_from_i``/``day_to_i`` let PostgreSQL read only those days (index on office and
-    day) and their month partitions."""
+    """Ratings recorded inside any of ``size`` open ranges ``(after_i, before_i)``; with the
+    local-day bounds ``day_from_i``/``day_to_i`` PostgreSQL reads just each range's ratings from
+    the index on office, day and time (``ix_ratings_office_time``), in its month's partition."""
     return or_(*(and_(Rating.local_date >= bindparam(f"day_from_{i}"), Rating.local_date <= bindparam(f"day_to_{i}"),
                       Rating.created_at > bindparam(f"after_{i}"), Rating.created_at < bindparam(f"before_{i}"))
                  for i in range(size)))
@@ -172,8 +172,8 @@ def _rated_answers_query(size: int):
             .order_by(Rating.created_at).limit(bindparam("limit", type_=Integer)))
 
 
-def _read_in_ranges(conn: Connection, query, office_id: str, zone: ZoneInfo, ranges: list[tuple[datetime, datetime]],
-                    per_range_limit: int | None = None) -> list:
+def _read_in_ranges(conn: Connection, query, office_id: str, zone: ZoneInfo,
+                    ranges: list[tuple[datetime, datetime]], per_range_limit: int | None = None) -> list:
     """Run ``query(size)`` over ``ranges`` (sorted, disjoint) in as few statements as the cache allows.
 
     A rating's ``local_date`` is the office-time date of its ``created_at`` (ingest sets it), so
@@ -186,8 +186,8 @@ def _read_in_ranges(conn: Connection, query, office_id: str, zone: ZoneInfo, ran
         if per_range_limit is not None:
             values["limit"] = per_range_limit * len(chunk)
         for i, (after, before) in enumerate(chunk + [chunk[-1]] * (size - len(chunk))):
-            values.update({f"day_from_{i}": after.astimezone(zone).date(), f"day_to_{i}": before.astimezone(zone).date(),
-                           f"after_{i}": after, f"before_{i}": before})
+            values.update({f"day_from_{i}": after.astimezone(zone).date(),
+                           f"day_to_{i}": before.astimezone(zone).date(), f"after_{i}": after, f"before_{i}": before})
         rows.extend(conn.execute(query(size), values).all())
     return rows
 
@@ -200,7 +200,8 @@ def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
         return []
     new_times = [f.created_at for f in facts if f.counts]
     ranges = [(first - window, last + window) for first, last in _clusters(new_times)]
-    unhappy_times = [row.created_at for row in _read_in_ranges(conn, _unhappy_times_query, office_id, zone, ranges)]
+    unhappy = _read_in_ranges(conn, _unhappy_times_query, office_id, zone, ranges)
+    unhappy_times = [row.created_at for row in unhappy]
     regions = burst_regions(new_times, unhappy_times, window, settings.burst_min_answers, settings.burst_unsatisfied_share)
     if regions is not None:
         ranges = regions
