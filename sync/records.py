@@ -270,6 +270,8 @@ _KIND_FIELDS: dict[str, dict[str, tuple[bool, Any]]] = {
     },
 }
 
+_FIELDS = {kind: {**_COMMON, **fields} for kind, fields in _KIND_FIELDS.items()}  # every field of each kind
+
 _DEFAULTS = {"reasons": list, "misuse": lambda: False, "transfers": lambda: 0, "recalls": lambda: 0}
 # Fields added after records were first stored: left out of the cleaned record when absent
 # (readers use ``rec.get(name, default)``), so a record made before they existed hashes the
@@ -289,7 +291,7 @@ def validate(record: Any) -> dict:
     kind = record.get("kind")
     if not isinstance(kind, str) or kind not in _KIND_FIELDS:
         raise RecordError([f"kind: expected one of {', '.join(KINDS)}, found {kind!r}"])
-    fields = {**_COMMON, **_KIND_FIELDS[kind]}
+    fields = _FIELDS[kind]
     problems: list[str] = []
     cleaned: dict[str, Any] = {}
     for name in record:

@@ -26,6 +26,7 @@ from sync.server.alerts.rules import (
     RatingFact,
     burst_regions,
     burst_windows,
+    counts,
     is_late,
     is_severe,
     silent_counters,
@@ -43,13 +44,12 @@ _CLUSTER_GAP = timedelta(hours=2)  # new ratings further apart than this are jud
 MAX_NEIGHBOURS = 1000
 
 
-def _fact(row) -> RatingFact:
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    reasons = get("reasons")
-    if isinstance(reasons, str):
-        reasons = json.loads(reasons or "[]")
-    return RatingFact(get("id"), get("created_at"), get("counter_id"), get("clerk_id"), get("score"),
-                      get("satisfied"), bool(get("misuse")), tuple(reasons or ()), get("comment"))
+def _fact(row: dict) -> RatingFact:
+    """The rules' view of a rating row as ingest stores it (``reasons`` as JSON text)."""
+    reasons = row["reasons"]
+    return RatingFact(row["id"], row["created_at"], row["counter_id"], row["clerk_id"], row["score"],
+                      row["satisfied"], bool(row["misuse"]), tuple(json.loads(reasons)) if reasons != "[]" else (),
+                      row["comment"])
 
 
 def on_ratings_stored(conn: Connection, office_id: str, timezone: str, rows: list[dict],
@@ -166,7 +166,7 @@ def _unhappy_times_query(size: int):
 @lru_cache(maxsize=8)
 def _rated_answers_query(size: int):
     """The rated answers in the ranges, as the burst rule reads them, time order, at most ``limit``."""
-    return (select(Rating.id, Rating.created_at, Rating.counter_id, Rating.clerk_id, Rating.score, Rating.satisfied)
+    return (select(Rating.id, Rating.created_at, Rating.satisfied, Rating.counter_id, Rating.clerk_id)
             .where(Rating.office_id == bindparam("office_id"), Rating.misuse == false(), Rating.score.is_not(None),
                    _not_in_closed_burst(), _in_ranges(size))
             .order_by(Rating.created_at).limit(bindparam("limit", type_=Integer)))
@@ -195,10 +195,11 @@ def _read_in_ranges(conn: Connection, query, office_id: str, zone: ZoneInfo,
 def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingFact], settings: Alerts, names,
            received: datetime, who) -> list[int | None]:
     window = timedelta(minutes=settings.burst_window_min)
-    new_ids = {f.id for f in facts if f.counts}
-    if not new_ids:
+    rated = counts(facts)
+    if not rated:
         return []
-    new_times = [f.created_at for f in facts if f.counts]
+    new_ids = {f.id for f in rated}
+    new_times = [f.created_at for f in rated]
     ranges = [(first - window, last + window) for first, last in _clusters(new_times)]
     unhappy = _read_in_ranges(conn, _unhappy_times_query, office_id, zone, ranges)
     unhappy_times = [row.created_at for row in unhappy]
@@ -208,7 +209,7 @@ def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
     if not ranges:
         return []
     stored = _read_in_ranges(conn, _rated_answers_query, office_id, zone, ranges, MAX_NEIGHBOURS)
-    qualifying = burst_windows([RatingFact(*r) for r in stored], new_ids, window, settings.burst_min_answers,
+    qualifying = burst_windows(stored, new_ids, window, settings.burst_min_answers,
                                settings.burst_unsatisfied_share)
     if not qualifying:
         return []

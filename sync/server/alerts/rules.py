@@ -75,12 +75,13 @@ def counts(facts: Iterable[RatingFact]) -> list[RatingFact]:
     return [f for f in facts if f.counts]
 
 
-def burst_windows(facts: Sequence[RatingFact], new_ids: set[str], window: timedelta, min_answers: int,
-                  unsatisfied_share: float) -> list[list[RatingFact]]:
+def burst_windows(answers: Sequence, new_ids: set[str], window: timedelta, min_answers: int,
+                  unsatisfied_share: float) -> list[list]:
     """For each start, the smallest qualifying window holding a new rating (time order).
 
-    ``facts`` are the office's stored ratings around the new ones (any order; uncounted ones
-    are ignored here). A run ``i..j`` of time-sorted ratings is exactly some window's content
+    ``answers`` are the office's stored rated answers around the new ones (any order; only
+    rated ones — ``counts(facts)`` — each with ``id``, ``created_at`` and ``satisfied``, as
+    ``RatingFact`` or as the rows ingest reads). A run ``i..j`` of time-sorted ratings is exactly some window's content
     when a start ``s`` exists with ``t[i-1] < s <= t[i]`` and ``t[j] < s + window <= t[j+1]``.
     Counts run along ``j``. A window from start ``i`` reaches the ratings ``i..reach-1``; if
     they hold ``u`` unhappy answers, a qualifying window holds at most ``u ÷ share`` ratings,
@@ -89,7 +90,7 @@ def burst_windows(facts: Sequence[RatingFact], new_ids: set[str], window: timede
     (``fewest_unhappy``), costs none (at a busy office, with unhappy answers rare, that is
     nearly every start).
     """
-    rated = sorted(counts(facts), key=lambda f: (f.created_at, f.id))
+    rated = sorted(answers, key=lambda f: (f.created_at, f.id))
     times = [f.created_at for f in rated]
     unhappy_before, fresh_before = [0], [0]  # prefix counts: unhappy / new ratings before index i
     for f in rated:

@@ -13,6 +13,7 @@ from sync.server.alerts.rules import (
     RatingFact,
     burst_regions,
     burst_windows,
+    counts,
     due_time,
     is_late,
     is_severe,
@@ -34,7 +35,7 @@ def fact(i: int, at: timedelta, happy: bool, *, score=None, misuse=False, reason
 
 
 def windows(facts, new=None):
-    return burst_windows(facts, {f.id for f in facts} if new is None else new, W, 4, 0.5)
+    return burst_windows(counts(facts), {f.id for f in facts} if new is None else new, W, 4, 0.5)
 
 
 def test_four_unhappy_within_the_window_qualify():
@@ -147,8 +148,8 @@ def test_reading_only_the_burst_regions_finds_the_same_windows(rows, min_answers
     regions = burst_regions([f.created_at for f in rated if f.id in new],
                             [f.created_at for f in rated if not f.satisfied], W, min_answers, share)
     read = facts if regions is None else [f for f in facts if any(a < f.created_at < b for a, b in regions)]
-    everything = burst_windows(facts, new, W, min_answers, share)
-    assert burst_windows(read, new, W, min_answers, share) == everything
+    everything = burst_windows(rated, new, W, min_answers, share)
+    assert burst_windows(counts(read), new, W, min_answers, share) == everything
 
 
 def test_burst_regions_skip_new_answers_with_no_unhappy_run_near_them():
@@ -189,4 +190,4 @@ def test_burst_windows_shortcuts_find_what_the_definition_finds(rows, min_answer
     facts = [fact(i, timedelta(minutes=minute / 2), happy, score=score if score is None else (3 if happy else 1))
              for i, (minute, happy, _new, score) in enumerate(rows)]
     new = {f.id for f, (_m, _h, is_new, _s) in zip(facts, rows, strict=True) if is_new}
-    assert burst_windows(facts, new, W, min_answers, share) == _every_window(facts, new, W, min_answers, share)
+    assert burst_windows(counts(facts), new, W, min_answers, share) == _every_window(facts, new, W, min_answers, share)
