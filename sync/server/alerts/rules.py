@@ -92,16 +92,19 @@ def burst_windows(answers: Sequence, new_ids: set[str], window: timedelta, min_a
     """
     rated = sorted(answers, key=lambda f: (f.created_at, f.id))
     times = [f.created_at for f in rated]
+    ends = [t + window for t in times]  # a window from t[i] reaches the ratings before ends[i]
+    unhappy_at = [not f.satisfied for f in rated]
+    fresh_at = [f.id in new_ids for f in rated]
     unhappy_before, fresh_before = [0], [0]  # prefix counts: unhappy / new ratings before index i
-    for f in rated:
-        unhappy_before.append(unhappy_before[-1] + (not f.satisfied))
-        fresh_before.append(fresh_before[-1] + (f.id in new_ids))
+    for bad, new in zip(unhappy_at, fresh_at):
+        unhappy_before.append(unhappy_before[-1] + bad)
+        fresh_before.append(fresh_before[-1] + new)
     needed = max(fewest_unhappy(min_answers, unsatisfied_share), 0)
-    found: list[list[RatingFact]] = []
+    found: list[list] = []
     reach = 0
     for i in range(len(rated)):
         reach = max(reach, i)
-        while reach < len(rated) and times[reach] - times[i] < window:
+        while reach < len(rated) and times[reach] < ends[i]:
             reach += 1
         in_reach = unhappy_before[reach] - unhappy_before[i]
         if fresh_before[reach] == fresh_before[i] or in_reach < needed:
@@ -109,8 +112,8 @@ def burst_windows(answers: Sequence, new_ids: set[str], window: timedelta, min_a
         longest = int(in_reach / unsatisfied_share) + 1 if unsatisfied_share > 0 else reach - i
         unhappy = fresh = 0
         for j in range(i, min(reach, i + longest)):
-            unhappy += not rated[j].satisfied
-            fresh += rated[j].id in new_ids
+            unhappy += unhappy_at[j]
+            fresh += fresh_at[j]
             size = j - i + 1
             if size < min_answers or not fresh or unhappy < unsatisfied_share * size:
                 continue
