@@ -66,7 +66,8 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("connect_args", {}).setdefault("options", "-c plan_cache_mode=force_custom_plan -c TimeZone=UTC")
+    kwargs.setdefault("connect_args", {}).setdefault("options",
+                                                     "-c plan_cache_mode=force_custom_plan -c TimeZone=UTC")
     return create_engine(url, **kwargs)
 
 

@@ -172,7 +172,7 @@ def _rating_row(rec: dict, digest: str, office: OfficeFacts, device_id: str, rec
         "counter_id": rec["counter_id"], "clerk_id": rec["clerk_id"], "ticket_id": rec["ticket_id"],
         "ticket_number": rec["ticket_number"], "service_id": rec["service_id"], "score": rec["score"],
         "scale": rec["scale"], "satisfied": rec["satisfied"],
-        "reasons": json.dumps(rec["reasons"], ensure_ascii=False) if rec["reasons"] else "[]", "comment": rec["comment"],
+        "reasons": json.dumps(rec["reasons"], ensure_ascii=False), "comment": rec["comment"],
         "misuse": rec["misuse"], "lang": rec["lang"], "channel": rec.get("channel", "tablet"),
         "received_at": received,
     }

@@ -201,8 +201,8 @@ def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
     new_ids = {f.id for f in rated}
     new_times = [f.created_at for f in rated]
     ranges = [(first - window, last + window) for first, last in _clusters(new_times)]
-    unhappy = _read_in_ranges(conn, _unhappy_times_query, office_id, zone, ranges)
-    unhappy_times = [row.created_at for row in unhappy]
+    unhappy_times = [row.created_at
+                     for row in _read_in_ranges(conn, _unhappy_times_query, office_id, zone, ranges)]
     regions = burst_regions(new_times, unhappy_times, window, settings.burst_min_answers, settings.burst_unsatisfied_share)
     if regions is not None:
         ranges = regions

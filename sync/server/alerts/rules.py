@@ -79,10 +79,11 @@ def burst_windows(answers: Sequence, new_ids: set[str], window: timedelta, min_a
                   unsatisfied_share: float) -> list[list]:
     """For each start, the smallest qualifying window holding a new rating (time order).
 
-    ``answers`` are the office's stored rated answers around the new ones (any order; only
-    rated ones — ``counts(facts)`` — each with ``id``, ``created_at`` and ``satisfied``, as
-    ``RatingFact`` or as the rows ingest reads). A run ``i..j`` of time-sorted ratings is exactly some window's content
-    when a start ``s`` exists with ``t[i-1] < s <= t[i]`` and ``t[j] < s + window <= t[j+1]``.
+    ``answers`` are the office's stored rated answers around the new ones (any order; rated
+    ones only — ``counts(facts)`` — each with ``id``, ``created_at`` and ``satisfied``, as
+    ``RatingFact`` or as the rows ingest reads). A run ``i..j`` of time-sorted ratings is
+    exactly some window's content when a start ``s`` exists with ``t[i-1] < s <= t[i]`` and
+    ``t[j] < s + window <= t[j+1]``.
     Counts run along ``j``. A window from start ``i`` reaches the ratings ``i..reach-1``; if
     they hold ``u`` unhappy answers, a qualifying window holds at most ``u ÷ share`` ratings,
     so each start costs at most that many steps, however busy the office; a start whose reach
