@@ -25,6 +25,7 @@ from sync.server.alerts import cases
 from sync.server.alerts.rules import (
     RatingFact,
     burst_regions,
+    burst_runs,
     burst_windows,
     counts,
     is_late,
@@ -136,6 +137,20 @@ def _clusters(times: list[datetime]) -> list[tuple[datetime, datetime]]:
     return [(a, b) for a, b in ranges]
 
 
+_INSTANT = timedelta(microseconds=1)  # the finest time step stored: widens a closed span to an open range
+
+
+def _merged(ranges: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Open ranges sorted by start, overlapping ones joined."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in ranges:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 # Ratings in a set of time ranges are read with statements built once for 1, 2, 4 … 32 ranges
 # (padded by repeating the last one), so each batch only binds values: building and compiling
 # a fresh OR of dozens of ranges per batch cost more than running it.
@@ -163,13 +178,25 @@ def _unhappy_times_query(size: int):
                                            _not_in_closed_burst(), _in_ranges(size))
 
 
+def _rated_answer_conditions():
+    """What makes a stored rating one of the rated answers the burst rule counts."""
+    return (Rating.office_id == bindparam("office_id"), Rating.misuse == false(), Rating.score.is_not(None),
+            _not_in_closed_burst())
+
+
 @lru_cache(maxsize=8)
 def _rated_answers_query(size: int):
     """The rated answers in the ranges, as the burst rule reads them, time order, at most ``limit``."""
     return (select(Rating.id, Rating.created_at, Rating.satisfied, Rating.counter_id, Rating.clerk_id)
-            .where(Rating.office_id == bindparam("office_id"), Rating.misuse == false(), Rating.score.is_not(None),
-                   _not_in_closed_burst(), _in_ranges(size))
-            .order_by(Rating.created_at).limit(bindparam("limit", type_=Integer)))
+            .where(*_rated_answer_conditions(), _in_ranges(size))
+            .order_by(Rating.created_at, Rating.id).limit(bindparam("limit", type_=Integer)))
+
+
+@lru_cache(maxsize=8)
+def _rated_counts_query(size: int):
+    """How many rated answers were recorded at each time in the ranges (counted in the database)."""
+    return (select(Rating.created_at, func.count()).where(*_rated_answer_conditions(), _in_ranges(size))
+            .group_by(Rating.created_at))
 
 
 def _read_in_ranges(conn: Connection, query, office_id: str, zone: ZoneInfo,
@@ -203,14 +230,16 @@ def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
     ranges = [(first - window, last + window) for first, last in _clusters(new_times)]
     unhappy_times = [row.created_at
                      for row in _read_in_ranges(conn, _unhappy_times_query, office_id, zone, ranges)]
-    regions = burst_regions(new_times, unhappy_times, window, settings.burst_min_answers, settings.burst_unsatisfied_share)
-    if regions is not None:
-        ranges = regions
+    runs = burst_runs(new_times, unhappy_times, window, settings.burst_min_answers, settings.burst_unsatisfied_share)
+    if runs is not None:
+        spans = _merged([(run.first - _INSTANT, run.kth + _INSTANT) for run in runs])
+        rated_at = _read_in_ranges(conn, _rated_counts_query, office_id, zone, spans)
+        ranges = burst_regions(runs, [tuple(row) for row in rated_at], window, settings.burst_unsatisfied_share)
     if not ranges:
         return []
     stored = _read_in_ranges(conn, _rated_answers_query, office_id, zone, ranges, MAX_NEIGHBOURS)
     qualifying = burst_windows(stored, new_ids, window, settings.burst_min_answers,
-                               settings.burst_unsatisfied_share)
+                               settings.burst_unsatisfied_share, ranges)
     if not qualifying:
         return []
     members = {f.id: f for w in qualifying for f in w}

@@ -18,10 +18,11 @@ considered, so ratings judged before never raise an alert again.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from sync.server.stats import MIN_N_DEFAULT, wilson_lower_bound
@@ -29,8 +30,10 @@ from sync.server.stats import MIN_N_DEFAULT, wilson_lower_bound
 __all__ = [
     "RULES",
     "RULE_NAMES",
+    "BurstRun",
     "RatingFact",
     "burst_regions",
+    "burst_runs",
     "burst_windows",
     "counts",
     "due_time",
@@ -76,14 +79,16 @@ def counts(facts: Iterable[RatingFact]) -> list[RatingFact]:
 
 
 def burst_windows(answers: Sequence, new_ids: set[str], window: timedelta, min_answers: int,
-                  unsatisfied_share: float) -> list[list]:
+                  unsatisfied_share: float, read: Sequence[tuple[datetime, datetime]] | None = None) -> list[list]:
     """For each start, the smallest qualifying window holding a new rating (time order).
 
     ``answers`` are the office's stored rated answers around the new ones (any order; rated
     ones only — ``counts(facts)`` — each with ``id``, ``created_at`` and ``satisfied``, as
     ``RatingFact`` or as the rows ingest reads). A run ``i..j`` of time-sorted ratings is
     exactly some window's content when a start ``s`` exists with ``t[i-1] < s <= t[i]`` and
-    ``t[j] < s + window <= t[j+1]``.
+    ``t[j] < s + window <= t[j+1]``. When ``answers`` are only those inside the open ranges
+    ``read`` (``burst_regions``), a window must lie inside one of them too: between two ranges
+    answers were not read, so a window reaching across would be judged on a part of its content.
     Counts run along ``j``. A window from start ``i`` reaches the ratings ``i..reach-1``; if
     they hold ``u`` unhappy answers, a qualifying window holds at most ``u ÷ share`` ratings,
     so each start costs at most that many steps, however busy the office; a start whose reach
@@ -91,7 +96,7 @@ def burst_windows(answers: Sequence, new_ids: set[str], window: timedelta, min_a
     (``fewest_unhappy``), costs none (at a busy office, with unhappy answers rare, that is
     nearly every start).
     """
-    rated = sorted(answers, key=lambda f: (f.created_at, f.id))
+    rated = sorted(answers, key=attrgetter("created_at", "id"))
     times = [f.created_at for f in rated]
     ends = [t + window for t in times]  # a window from t[i] reaches the ratings before ends[i]
     unhappy_at = [not f.satisfied for f in rated]
@@ -101,6 +106,7 @@ def burst_windows(answers: Sequence, new_ids: set[str], window: timedelta, min_a
         unhappy_before.append(unhappy_before[-1] + bad)
         fresh_before.append(fresh_before[-1] + new)
     needed = max(fewest_unhappy(min_answers, unsatisfied_share), 0)
+    range_starts = [start for start, _ in read] if read is not None else []
     found: list[list] = []
     reach = 0
     for i in range(len(rated)):
@@ -121,6 +127,9 @@ def burst_windows(answers: Sequence, new_ids: set[str], window: timedelta, min_a
             # s in (t[i-1], t[i]] and s in (t[j] - window, t[j+1] - window]
             upper = times[i] if j + 1 == len(rated) else min(times[i], times[j + 1] - window)
             lower = max([times[j] - window] + ([times[i - 1]] if i > 0 else []))
+            if read is not None:  # the window [s, s + window) inside the range holding t[i]
+                start, end = read[bisect_left(range_starts, times[i]) - 1]
+                lower, upper = max(lower, start), min(upper, end - window)
             if lower < upper:
                 found.append(rated[i:j + 1])
                 break
@@ -133,33 +142,67 @@ def fewest_unhappy(min_answers: int, unsatisfied_share: float) -> int:
     return math.ceil(unsatisfied_share * min_answers - 1e-9)
 
 
-def burst_regions(new_times: Sequence[datetime], unhappy_times: Sequence[datetime], window: timedelta,
-                  min_answers: int, unsatisfied_share: float) -> list[tuple[datetime, datetime]] | None:
-    """The open time ranges ``(start, end)`` outside which no rating can change what
-    ``burst_windows`` finds, or None when every rating around the new ones matters.
+@dataclass(frozen=True)
+class BurstRun:
+    """``k = ⌈share × min_answers⌉`` consecutive unhappy answers, from ``first`` to ``kth``, that
+    could begin a qualifying window holding a new answer; ``unhappy`` counts the unhappy answers
+    in ``[first, first + window)`` (at most what such a window holds)."""
 
-    A qualifying window holds at least ``k = ⌈share × min_answers⌉`` unhappy answers and a new
-    one. Take its first unhappy answer ``u[a]``: the k-th from there, ``u[a+k-1]``, lies in the
-    window too, and so does every rating that could decide the window's content, all inside
-    ``(u[a+k-1] − window, u[a] + window)``. So only those ranges matter, for each run of k
-    consecutive unhappy times (``unhappy_times``: every unhappy rated answer around the new
-    ones, stored or new) that spans less than a window and has a new time inside its range.
-    Bursts are rare, so at a busy office this reads a few dozen ratings instead of every
-    rating of the days a batch touches. Ranges come sorted and merged.
+    first: datetime
+    kth: datetime
+    unhappy: int
+
+
+def burst_runs(new_times: Sequence[datetime], unhappy_times: Sequence[datetime], window: timedelta,
+               min_answers: int, unsatisfied_share: float) -> list[BurstRun] | None:
+    """The runs where a qualifying window holding a new answer may begin, or None when every
+    rating around the new ones matters (a share so low that no unhappy answer is needed).
+
+    A qualifying window holds at least ``k`` unhappy answers and a new one. Take its first
+    unhappy answer ``u[a]``: the k-th from there, ``u[a+k-1]``, lies in the window too, so the
+    run spans less than a window and a new answer lies in ``(u[a+k-1] − window, u[a] + window)``.
+    ``unhappy_times`` is every unhappy rated answer around the new ones, stored or new.
     """
     k = fewest_unhappy(min_answers, unsatisfied_share)
     if k <= 0:
         return None
     news, unhappy = sorted(new_times), sorted(unhappy_times)
-    ranges: list[tuple[datetime, datetime]] = []
+    runs: list[BurstRun] = []
     for a in range(len(unhappy) - k + 1):
         first, kth = unhappy[a], unhappy[a + k - 1]
         if kth - first >= window:
             continue
-        start, end = kth - window, first + window
-        after_start = bisect_right(news, start)
-        if after_start == len(news) or news[after_start] >= end:
+        after_start = bisect_right(news, kth - window)
+        if after_start == len(news) or news[after_start] >= first + window:
             continue  # no new answer in the range
+        runs.append(BurstRun(first, kth, bisect_left(unhappy, first + window) - a))
+    return runs
+
+
+def burst_regions(runs: Sequence[BurstRun], rated_at: Sequence[tuple[datetime, int]], window: timedelta,
+                  unsatisfied_share: float) -> list[tuple[datetime, datetime]]:
+    """The open time ranges ``(start, end)`` outside which no rating can change what
+    ``burst_windows`` finds; sorted and merged.
+
+    ``rated_at`` holds (recorded time, rated answers at that time) for every time inside the
+    runs' spans ``[first, kth]``. A qualifying window whose first unhappy answer begins a run
+    holds every rated answer of the span (``C``) and at most ``run.unhappy`` unhappy ones, so
+    a run with ``unhappy < share × C`` begins none and is dropped; each run kept adds
+    ``(kth − window, first + window)``, where its windows lie. Bursts are rare, and at a busy
+    office the satisfied answers between two unhappy ones rule most runs out, so this reads a
+    few dozen ratings instead of every rating of the days a batch touches.
+    """
+    times = sorted(rated_at)
+    at = [t for t, _ in times]
+    before = [0]  # rated answers before index i
+    for _, n in times:
+        before.append(before[-1] + n)
+    ranges: list[tuple[datetime, datetime]] = []
+    for run in runs:
+        in_span = before[bisect_right(at, run.kth)] - before[bisect_left(at, run.first)]
+        if run.unhappy < unsatisfied_share * in_span - 1e-9:
+            continue
+        start, end = run.kth - window, run.first + window
         if ranges and start <= ranges[-1][1]:
             ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
         else:

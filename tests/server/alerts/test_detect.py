@@ -50,6 +50,19 @@ def test_misuse_flagged_presses_do_not_make_a_burst(kit):
     assert kit.alerts() == []
 
 
+def test_satisfied_answers_recorded_between_unhappy_ones_keep_the_window_below_half(kit):
+    """Four unhappy answers 30 s apart with three satisfied ones recorded at one instant between
+    each two (counted per recorded time by the database): no window of four or more answers
+    reaches half. Two more unhappy answers at the first of those instants make one."""
+    t = recent(20)
+    kit.upload([kit.rating(t + timedelta(seconds=15 + 30 * (i % 3)), 3) for i in range(9)])
+    kit.upload([kit.rating(t + timedelta(seconds=30 * i), 1, reasons=["cho-lau"]) for i in range(4)])
+    assert kit.alerts() == []
+    kit.upload([kit.rating(t + timedelta(seconds=15), 1, reasons=["cho-lau"]) for _ in range(2)])
+    (alert,) = kit.alerts()
+    assert "3 trên 6" in alert.summary  # from the first unhappy answer to the instant of the new ones
+
+
 def test_a_resent_batch_raises_nothing_twice(kit):
     t = recent(10)
     batch = [kit.rating(t + timedelta(minutes=i), 1, reasons=["cho-lau"]) for i in range(4)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from sync.config import parse_working_hours
 from sync.server.alerts.rules import (
     RatingFact,
     burst_regions,
+    burst_runs,
     burst_windows,
     counts,
     due_time,
@@ -135,7 +137,17 @@ def test_due_time_counts_working_hours_only():
     assert due_time(local(2026, 3, 2, 7, 30), 4, PERIODS, WEEKDAYS, HANOI) == local(2026, 3, 2, 11, 30)
 
 
-@settings(max_examples=300, deadline=None)
+def regions(rated, new, min_answers=4, share=0.5):
+    """burst_regions as detect calls it: runs first, then the rated answers counted in their spans."""
+    runs = burst_runs([f.created_at for f in rated if f.id in new], [f.created_at for f in rated if not f.satisfied],
+                      W, min_answers, share)
+    if runs is None:
+        return None
+    at = Counter(f.created_at for f in rated if any(run.first <= f.created_at <= run.kth for run in runs))
+    return burst_regions(runs, list(at.items()), W, share)
+
+
+@settings(max_examples=500, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 240), st.booleans(), st.booleans(), st.sampled_from([None, 1, 3])),
                 min_size=1, max_size=60),
        st.integers(1, 6), st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]))
@@ -145,19 +157,29 @@ def test_reading_only_the_burst_regions_finds_the_same_windows(rows, min_answers
              for i, (minute, happy, _new, score) in enumerate(rows)]
     new = {f.id for f, (_m, _h, is_new, _s) in zip(facts, rows, strict=True) if is_new}
     rated = [f for f in facts if f.counts]
-    regions = burst_regions([f.created_at for f in rated if f.id in new],
-                            [f.created_at for f in rated if not f.satisfied], W, min_answers, share)
-    read = facts if regions is None else [f for f in facts if any(a < f.created_at < b for a, b in regions)]
+    kept = regions(rated, new, min_answers, share)
+    read = facts if kept is None else [f for f in facts if any(a < f.created_at < b for a, b in kept)]
     everything = burst_windows(rated, new, W, min_answers, share)
-    assert burst_windows(counts(read), new, W, min_answers, share) == everything
+    assert burst_windows(counts(read), new, W, min_answers, share, kept) == everything
 
 
 def test_burst_regions_skip_new_answers_with_no_unhappy_run_near_them():
-    new = [T0 + timedelta(minutes=m) for m in (0, 60)]
-    unhappy = [T0 + timedelta(minutes=m) for m in (58, 61)]
-    assert burst_regions(new, unhappy, W, 4, 0.5) == [(T0 + timedelta(minutes=61) - W, T0 + timedelta(minutes=58) + W)]
-    assert burst_regions(new, unhappy[:1], W, 4, 0.5) == []
-    assert burst_regions(new, unhappy, W, 4, 0.0) is None
+    new = [fact(0, timedelta(0), True), fact(1, timedelta(minutes=60), True)]
+    unhappy = [fact(2, timedelta(minutes=58), False), fact(3, timedelta(minutes=61), False)]
+    ids = {"r0", "r1"}
+    assert regions(new + unhappy, ids) == [(T0 + timedelta(minutes=61) - W, T0 + timedelta(minutes=58) + W)]
+    assert regions(new + unhappy[:1], ids) == []
+    assert regions(new + unhappy, ids, share=0.0) is None
+
+
+def test_burst_regions_skip_runs_crowded_by_satisfied_answers():
+    """Two unhappy answers a minute apart with five satisfied between them: any window holding
+    both holds at least seven answers, two of them unhappy, so none reaches half."""
+    unhappy = [fact(0, timedelta(0), False), fact(1, timedelta(minutes=1), False)]
+    crowd = [fact(2 + i, timedelta(seconds=30), True) for i in range(5)]
+    new = {"r1"}
+    assert regions(unhappy + crowd, new) == []
+    assert regions(unhappy + crowd[:2], new) == [(T0 + timedelta(minutes=1) - W, T0 + W)]
 
 
 def _every_window(facts, new, window, min_answers, share):
