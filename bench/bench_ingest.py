@@ -4,8 +4,11 @@ Starts the real server (``sync-server run`` under uvicorn) against a fresh Postg
 ``thuocdo_bench_<random>`` (dropped afterwards), enrolls one device per client, and lets
 several client processes POST batches of 500 records at once, about 10 % of each batch being
 records already sent (as after a lost reply). The summary tables are kept at ingest, in the
-same transaction. ``--kind ratings`` (default): ratings spread over a month's days and office
-hours; ``--kind tickets``: ticket snapshots, each ticket sent as versions 1 (waiting), 2
+same transaction. ``--kind ratings`` (default): each client is the rating tablet of one
+counter of a busy ward (four counters, ~1,100 ratings a day together), recording a rating every
+60–130 s of office hours on weekdays from July 2025 and uploading them in order, as tablets do;
+7 % are unhappy, and one day in five has a spell of 40 minutes where most are, so the burst rule
+finds bursts as it would in an office. ``--kind tickets``: ticket snapshots, each ticket sent as versions 1 (waiting), 2
 (called) and 3 (finished) in consecutive batches, so most snapshots move a ticket's times
 between summary buckets. Before the clock starts, each client sends ``--warmup`` batches and
 the tables are analysed, as autovacuum keeps them on a server that has been running (a
@@ -28,6 +31,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -35,6 +39,8 @@ import sys
 import threading
 import time
 import uuid
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as time_of_day
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,14 +57,38 @@ DUPLICATE_SHARE = 0.10
 TARGET = 10000.0
 
 
-def _rating(device: str, seq: int) -> dict:
-    score = 3 - (seq % 7 == 0) - (seq % 13 == 0)
+CLERKS = ("nguyen-van-an", "tran-thi-binh", "le-hoang-cuong", "pham-thu-dung")
+OFFICE_PERIODS = ((7 * 3600 + 1800, 11 * 3600 + 1800), (13 * 3600 + 1800, 17 * 3600))  # seconds after midnight
+FIRST_DAY = date(2025, 7, 1)
+OFFICE_ZONE = timezone(timedelta(hours=7))
+
+
+def _rating_times(rng: random.Random):
+    """When one tablet records its ratings: one every 60–130 s of office hours, weekdays from 1 July 2025."""
+    day = FIRST_DAY
+    while True:
+        if day.isoweekday() <= 5:
+            midnight = datetime.combine(day, time_of_day(0), OFFICE_ZONE)
+            for start, end in OFFICE_PERIODS:
+                at = start + rng.randint(0, 60)
+                while at < end:
+                    yield midnight + timedelta(seconds=at)
+                    at += rng.randint(60, 130)
+        day += timedelta(days=1)
+
+
+def _rating(device: str, client: int, seq: int, at: datetime, rng: random.Random) -> dict:
+    """A rating as a counter's tablet records it: 7 % unhappy, one in seven of those with a comment
+    (a severe case); on one day in five, 10:00–10:40, 60 % unhappy (a burst for the alert rule)."""
+    bad_spell = at.day % 5 == 2 and time_of_day(10) <= at.time() < time_of_day(10, 40)
+    draw = rng.random()
+    score = 1 if draw < (0.6 if bad_spell else 0.07) else 2 if draw < 0.3 else 3
     return records.new_rating(
-        office_id="phuong-ben-thanh", device_id=device, seq=seq, counter_id=1 + seq % 4,
-        score=score, scale=3, satisfied=score >= 2, lang="vi", clerk_id="nguyen-van-an",
+        office_id="phuong-ben-thanh", device_id=device, seq=seq, counter_id=1 + client % 4,
+        score=score, scale=3, satisfied=score >= 2, lang="vi", clerk_id=CLERKS[client % 4],
         ticket_id=str(uuid.uuid4()), ticket_number=1000 + seq % 999, service_id="ho-tich",
-        reasons=["cho-lau"] if score == 1 else [], comment="Chờ lâu" if score == 1 else None,
-        created_at=f"2025-07-{1 + seq % 28:02d}T{7 + seq % 9:02d}:{seq % 60:02d}:00+07:00")
+        reasons=["cho-lau"] if score == 1 else [],
+        comment="Chờ lâu quá" if score == 1 and rng.random() < 1 / 7 else None, created_at=at.isoformat())
 
 
 def _tickets(device: str, first_seq: int, count: int) -> list[list[dict]]:
@@ -89,13 +119,15 @@ def make_bodies(client: int, batches: int, kind: str = "ratings") -> tuple[list[
     device = f"bench-{kind}-{client}"
     repeat = int(BATCH * DUPLICATE_SHARE)
     waiting: list[list[dict]] = []  # ticket snapshots of later versions, sent in the next batches
+    rng = random.Random(client)
+    times = _rating_times(rng)
     for number in range(batches):
         fresh_count = BATCH - (repeat if previous else 0)
         if kind == "ratings":
             fresh = []
             for _ in range(fresh_count):
                 seq += 1
-                fresh.append(_rating(device, seq))
+                fresh.append(_rating(device, client, seq, next(times), rng))
         else:
             fresh = []
             while waiting and len(fresh) + len(waiting[0]) <= fresh_count:
@@ -143,6 +175,13 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc)."""
     fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine since boot, over all cores (Linux /proc/stat)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq + steal) / tick, (idle + iowait) / tick
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -229,13 +268,13 @@ def main() -> int:
                 conn.execute("ANALYZE")
         start_at = time.time() + 1.0
         server_cpu0 = tree_cpu_seconds(proc.pid)
-        load0 = os.getloadavg()[0]
+        machine0 = machine_cpu_seconds()
         with multiprocessing.Pool(clients) as pool:
             outcomes = pool.map(client_run, [(base, tokens[i], prepared[i][0][opts.warmup:], start_at)
                                              for i in range(clients)])
         elapsed = max(o["finished"] for o in outcomes) - start_at
         server_cpu = tree_cpu_seconds(proc.pid) - server_cpu0
-        load = (load0 + os.getloadavg()[0]) / 2
+        machine = [b - a for a, b in zip(machine0, machine_cpu_seconds(), strict=True)]
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))]
         pg_cpu = sum(cpu_seconds(pid) for pid in backends if Path(f"/proc/{pid}").exists())
@@ -262,9 +301,10 @@ def main() -> int:
     client_cpu = sum(o["cpu"] for o in outcomes)
     cores = os.cpu_count() or 1
     per_k = {"server": server_cpu, "postgres": pg_cpu, "clients": client_cpu}
+    ours = server_cpu + pg_cpu + client_cpu
     # Each server process runs its Python work on one core at a time, so an idle machine would
     # be bound by the smaller of: all CPU shared over the cores, or the server's own processes.
-    projected = min(counts["accepted"] / ((server_cpu + pg_cpu + client_cpu) / cores),
+    projected = min(counts["accepted"] / (ours / cores),
                     counts["accepted"] / server_cpu * min(opts.workers, cores))
     rows = [
         ("clients (processes, one device each)", f"{clients}"),
@@ -279,7 +319,8 @@ def main() -> int:
         (f"new {opts.kind} stored", f"{rate:,.0f} {opts.kind}/s (summaries kept at ingest)"),
         ("batch latency p50 / p95", f"{statistics.median(latencies) * 1000:.0f} / {p95 * 1000:.0f} ms"),
         ("target (issue 14)", f"≥ {TARGET:,.0f} {opts.kind}/s: {'met' if rate >= TARGET else 'NOT met'}"),
-        ("machine load average during the run", f"{load:.1f} on {cores} cores (other work shares the CPU)"),
+        ("machine CPU busy during the run", f"{machine[0] / sum(machine):.0%} of {cores} cores "
+                                            f"(this benchmark's processes: {ours / elapsed / cores:.0%})"),
         (f"CPU per 1,000 new {opts.kind}", ", ".join(f"{k} {v * 1000 / counts['accepted'] * 1000:.0f} ms"
                                                for k, v in per_k.items())),
         ("if the cores were ours alone", f"{projected:,.0f} {opts.kind}/s (estimated from the CPU time used)"),
