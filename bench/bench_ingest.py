@@ -319,8 +319,8 @@ def main() -> int:
         (f"new {opts.kind} stored", f"{rate:,.0f} {opts.kind}/s (summaries kept at ingest)"),
         ("batch latency p50 / p95", f"{statistics.median(latencies) * 1000:.0f} / {p95 * 1000:.0f} ms"),
         ("target (issue 14)", f"≥ {TARGET:,.0f} {opts.kind}/s: {'met' if rate >= TARGET else 'NOT met'}"),
-        ("machine CPU busy during the run", f"{machine[0] / sum(machine):.0%} of {cores} cores "
-                                            f"(this benchmark's processes: {ours / elapsed / cores:.0%})"),
+        ("machine CPU busy during the run", (f"{machine[0] / sum(machine):.0%} of {cores} cores "
+                                             f"(this benchmark's processes: {ours / elapsed / cores:.0%})")),
         (f"CPU per 1,000 new {opts.kind}", ", ".join(f"{k} {v * 1000 / counts['accepted'] * 1000:.0f} ms"
                                                for k, v in per_k.items())),
         ("if the cores were ours alone", f"{projected:,.0f} {opts.kind}/s (estimated from the CPU time used)"),
