@@ -177,6 +177,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds(name: str) -> dict[int, float]:
+    """CPU time used so far by each PostgreSQL backend connected to database ``name``."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))]
+    return {pid: cpu_seconds(pid) for pid in backends if Path(f"/proc/{pid}").exists()}
+
+
 def machine_cpu_seconds() -> tuple[float, float]:
     """(busy, idle) CPU seconds of the whole machine since boot, over all cores (Linux /proc/stat)."""
     user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
@@ -268,6 +275,7 @@ def main() -> int:
                 conn.execute("ANALYZE")
         start_at = time.time() + 1.0
         server_cpu0 = tree_cpu_seconds(proc.pid)
+        pg_cpu0 = database_cpu_seconds(name)
         machine0 = machine_cpu_seconds()
         with multiprocessing.Pool(clients) as pool:
             outcomes = pool.map(client_run, [(base, tokens[i], prepared[i][0][opts.warmup:], start_at)
@@ -275,9 +283,7 @@ def main() -> int:
         elapsed = max(o["finished"] for o in outcomes) - start_at
         server_cpu = tree_cpu_seconds(proc.pid) - server_cpu0
         machine = [b - a for a, b in zip(machine0, machine_cpu_seconds(), strict=True)]
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))]
-        pg_cpu = sum(cpu_seconds(pid) for pid in backends if Path(f"/proc/{pid}").exists())
+        pg_cpu = sum(cpu - pg_cpu0.get(pid, 0.0) for pid, cpu in database_cpu_seconds(name).items())
         with db.session() as s:
             from sqlalchemy import func, select
 
