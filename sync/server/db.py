@@ -33,13 +33,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync.server.replica import ReadRouter
 
-__all__ = ["Database", "current_revision", "head_revision", "make_engine", "migrate", "normalise_url"]
+__all__ = ["Database", "current_revision", "head_revision", "json_rows", "make_engine", "migrate", "normalise_url"]
 
 REPLICA_CONNECT_TIMEOUT_S = 2  # a replica that does not answer quickly is treated as down
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -51,6 +52,14 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def json_rows(rows: list[dict]) -> str:
+    """``rows`` as the one JSON text a PostgreSQL bulk statement expands with
+    ``json_populate_recordset`` (ingest, summaries). orjson writes datetimes and dates in ISO
+    8601 itself and is about ten times faster than ``json``: at thousands of rows a second
+    the encoding was a fifth of ingest's time."""
+    return orjson.dumps(rows).decode()
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -53,6 +53,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy import any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -60,6 +61,7 @@ from sqlalchemy.engine import Connection
 from sync.records import RecordError, validate
 from sync.server import summaries
 from sync.server.alerts.detect import on_ratings_stored
+from sync.server.db import json_rows
 from sync.server.models import Counter, Office, Quarantine, RatedTicket, Rating, RatingId, Service, Ticket, TicketRecord
 from sync.server.stats import satisfied_for
 
@@ -103,9 +105,12 @@ TRANSPORT_FIELDS = frozenset({"id", "seq"})  # how a record travelled, not what 
 
 
 def content_hash(cleaned: dict) -> str:
-    """SHA-256 of the whole validated record (what rows stored before ``meaning_hash`` carry)."""
-    text = json.dumps(cleaned, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the whole validated record (what rows stored before ``meaning_hash`` carry):
+    of its JSON with sorted keys, no spaces and text as UTF-8. For a record's values (text,
+    integers, booleans, null, lists) orjson writes the very bytes of ``json.dumps(…,
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, ten times faster, so the
+    digests of stored rows still match (a test holds the two equal)."""
+    return hashlib.sha256(orjson.dumps(cleaned, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def meaning_hash(cleaned: dict) -> str:
@@ -373,8 +378,7 @@ def _insert_all(conn: Connection, table, rows: list[dict]) -> None:
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), rows)
         return
-    payload = json.dumps(rows, default=_json_value, ensure_ascii=False)
-    conn.exec_driver_sql(_json_insert_sql(table, None), (payload,))
+    conn.exec_driver_sql(_json_insert_sql(table, None), (json_rows(rows),))
 
 
 def _claim_tickets(conn: Connection, office: OfficeFacts, rows: list[dict], received: datetime) -> dict[str, str]:
@@ -416,7 +420,7 @@ def _insert_new(conn: Connection, table, rows: list[dict], key: tuple[str, ...] 
     NOTHING RETURNING key``. That is what lets ingest keep up with thousands of ratings a
     second: a multi-row VALUES list spends most of its time building and parsing a statement
     with thousands of parameters, and per-column arrays are adapted value by value in Python,
-    while ``json.dumps`` is C code. SQLite: the dialect's insert with ``ON CONFLICT DO
+    while encoding JSON is C code (``db.json_rows``). SQLite: the dialect's insert with ``ON CONFLICT DO
     NOTHING`` executed for all rows.
     """
     if not rows:
@@ -425,14 +429,7 @@ def _insert_new(conn: Connection, table, rows: list[dict], key: tuple[str, ...] 
         stmt = (_insert(conn)(table).on_conflict_do_nothing(index_elements=list(key))
                 .returning(table.c[key[-1]]))
         return set(conn.execute(stmt, rows).scalars())
-    payload = json.dumps(rows, default=_json_value, ensure_ascii=False)
-    return {row[0] for row in conn.exec_driver_sql(_json_insert_sql(table, key), (payload,))}
-
-
-def _json_value(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+    return {row[0] for row in conn.exec_driver_sql(_json_insert_sql(table, key), (json_rows(rows),))}
 
 
 @lru_cache(maxsize=8)
@@ -487,7 +484,7 @@ def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:
         return
     new_rows = [new for _, new in changes]
     if conn.dialect.name == "postgresql":  # one JSON parameter, as in _insert_new
-        conn.exec_driver_sql(_pg_ticket_upsert_sql(), (json.dumps(new_rows, default=_json_value, ensure_ascii=False),))
+        conn.exec_driver_sql(_pg_ticket_upsert_sql(), (json_rows(new_rows),))
     else:
         stmt = insert(Ticket)
         updated = {c.name: stmt.excluded[c.name] for c in Ticket.__table__.columns

@@ -54,6 +54,7 @@ from sqlalchemy import delete, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
+from sync.server.db import json_rows
 from sync.server.models import (
     LEVELS,
     RatingCount,
@@ -237,8 +238,7 @@ def _upsert(conn: Connection, model, deltas: dict[tuple, dict]) -> None:
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        payload = json.dumps(rows, default=str)
-        conn.exec_driver_sql(_pg_upsert_sql(model), (payload,))
+        conn.exec_driver_sql(_pg_upsert_sql(model), (json_rows(rows),))
         return
     stmt = sqlite.insert(table)
     stmt = stmt.on_conflict_do_update(index_elements=keys,
