@@ -146,11 +146,13 @@ def fewest_unhappy(min_answers: int, unsatisfied_share: float) -> int:
 class BurstRun:
     """``k = ⌈share × min_answers⌉`` consecutive unhappy answers, from ``first`` to ``kth``, that
     could begin a qualifying window holding a new answer; ``unhappy`` counts the unhappy answers
-    in ``[first, first + window)`` (at most what such a window holds)."""
+    from ``first`` on within a window (at most what such a window holds), ``unhappy_in_span``
+    those recorded in ``[first, kth]``."""
 
     first: datetime
     kth: datetime
     unhappy: int
+    unhappy_in_span: int
 
 
 def burst_runs(new_times: Sequence[datetime], unhappy_times: Sequence[datetime], window: timedelta,
@@ -175,7 +177,8 @@ def burst_runs(new_times: Sequence[datetime], unhappy_times: Sequence[datetime],
         after_start = bisect_right(news, kth - window)
         if after_start == len(news) or news[after_start] >= first + window:
             continue  # no new answer in the range
-        runs.append(BurstRun(first, kth, bisect_left(unhappy, first + window) - a))
+        runs.append(BurstRun(first, kth, bisect_left(unhappy, first + window) - a,
+                             bisect_right(unhappy, kth) - bisect_left(unhappy, first)))
     return runs
 
 
@@ -186,11 +189,12 @@ def burst_regions(runs: Sequence[BurstRun], rated_at: Sequence[tuple[datetime, i
 
     ``rated_at`` holds (recorded time, rated answers at that time) for every time inside the
     runs' spans ``[first, kth]``. A qualifying window whose first unhappy answer begins a run
-    holds every rated answer of the span (``C``) and at most ``run.unhappy`` unhappy ones, so
-    a run with ``unhappy < share × C`` begins none and is dropped; each run kept adds
-    ``(kth − window, first + window)``, where its windows lie. Bursts are rare, and at a busy
-    office the satisfied answers between two unhappy ones rule most runs out, so this reads a
-    few dozen ratings instead of every rating of the days a batch touches.
+    holds the whole span, so every satisfied answer of it (``S``), and at most ``U =
+    run.unhappy`` unhappy ones: its unhappy share is at most ``U / (U + S)``, and a run with
+    ``U < share × (U + S)`` begins none and is dropped. Each run kept adds ``(kth − window,
+    first + window)``, where its windows lie. Bursts are rare, and at a busy office the
+    satisfied answers between two unhappy ones rule most runs out, so this reads a few dozen
+    ratings instead of every rating of the days a batch touches.
     """
     times = sorted(rated_at)
     at = [t for t, _ in times]
@@ -199,8 +203,8 @@ def burst_regions(runs: Sequence[BurstRun], rated_at: Sequence[tuple[datetime, i
         before.append(before[-1] + n)
     ranges: list[tuple[datetime, datetime]] = []
     for run in runs:
-        in_span = before[bisect_right(at, run.kth)] - before[bisect_left(at, run.first)]
-        if run.unhappy < unsatisfied_share * in_span - 1e-9:
+        satisfied = before[bisect_right(at, run.kth)] - before[bisect_left(at, run.first)] - run.unhappy_in_span
+        if run.unhappy < unsatisfied_share * (run.unhappy + satisfied) - 1e-9:
             continue
         start, end = run.kth - window, run.first + window
         if ranges and start <= ranges[-1][1]:

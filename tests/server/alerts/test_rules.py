@@ -182,6 +182,20 @@ def test_burst_regions_skip_runs_crowded_by_satisfied_answers():
     assert regions(unhappy + crowd[:2], new) == [(T0 + timedelta(minutes=1) - W, T0 + W)]
 
 
+def test_a_run_is_judged_on_all_the_unhappy_answers_its_window_could_add():
+    """Three unhappy answers at 0, 1 and 10 min: with three satisfied ones at 30 s a window
+    holding all six is half unhappy, so the run from 0 min is kept; with four it never reaches
+    half and only the run from 1 min (no satisfied answer between 1 and 10 min) stays."""
+    unhappy = [fact(0, timedelta(0), False), fact(1, timedelta(minutes=1), False),
+               fact(2, timedelta(minutes=10), False)]
+    crowd = [fact(3 + i, timedelta(seconds=30), True) for i in range(4)]
+    new = {"r2"}
+    assert regions(unhappy + crowd[:3], new) == [(T0 + timedelta(minutes=1) - W, T0 + timedelta(minutes=1) + W)]
+    assert regions(unhappy + crowd, new) == [(T0 + timedelta(minutes=10) - W, T0 + timedelta(minutes=1) + W)]
+    everything = unhappy + crowd[:3]
+    assert [len(w) for w in burst_windows(counts(everything), new, W, 4, 0.5)] == [6]
+
+
 def _every_window(facts, new, window, min_answers, share):
     """burst_windows by its definition alone: every start, every run (the oracle for its shortcuts)."""
     rated = sorted((f for f in facts if f.counts), key=lambda f: (f.created_at, f.id))
