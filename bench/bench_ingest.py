@@ -273,13 +273,16 @@ def main() -> int:
         if opts.warmup:
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
                 conn.execute("ANALYZE")
-        start_at = time.time() + 1.0
-        server_cpu0 = tree_cpu_seconds(proc.pid)
-        pg_cpu0 = database_cpu_seconds(name)
-        machine0 = machine_cpu_seconds()
         with multiprocessing.Pool(clients) as pool:
-            outcomes = pool.map(client_run, [(base, tokens[i], prepared[i][0][opts.warmup:], start_at)
-                                             for i in range(clients)])
+            pool.map(abs, range(clients))  # the client processes started before the clock does
+            start_at = time.time() + 0.5
+            running = pool.map_async(client_run, [(base, tokens[i], prepared[i][0][opts.warmup:], start_at)
+                                                  for i in range(clients)])
+            time.sleep(max(0.0, start_at - time.time()))
+            server_cpu0 = tree_cpu_seconds(proc.pid)
+            pg_cpu0 = database_cpu_seconds(name)
+            machine0 = machine_cpu_seconds()
+            outcomes = running.get()
         elapsed = max(o["finished"] for o in outcomes) - start_at
         server_cpu = tree_cpu_seconds(proc.pid) - server_cpu0
         machine = [b - a for a, b in zip(machine0, machine_cpu_seconds(), strict=True)]
