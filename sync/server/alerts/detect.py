@@ -17,10 +17,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, bindparam, cast, false, func, insert, or_, select
+from sqlalchemy import Integer, and_, bindparam, false, func, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from sync.config import Alerts
+from sync.server import stats
 from sync.server.alerts import cases
 from sync.server.alerts.rules import (
     RatingFact,
@@ -268,21 +269,27 @@ def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
 
 def _trend(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingFact], settings: Alerts,
            names, received: datetime, who) -> list[int | None]:
-    opened = []
+    """Each clerk of the batch judged on the trend period's rated answers, read from the
+    summaries (kept in this transaction, new ratings included): a few hundred summary rows
+    however many ratings the clerk has."""
+    clerks = sorted({f.clerk_id for f in facts if f.counts and f.clerk_id})
+    if not clerks:
+        return []
     today = received.astimezone(zone).date()
     start = today - timedelta(days=settings.trend_days - 1)
     quiet_since = received - timedelta(days=settings.trend_days)
-    for clerk in sorted({f.clerk_id for f in facts if f.counts and f.clerk_id}):
-        recently_closed = conn.scalar(select(Alert.id).where(
-            Alert.office_id == office_id, Alert.rule == "trend", Alert.clerk_id == clerk,
-            Alert.closed_at > quiet_since).limit(1))
-        if recently_closed is not None:
-            continue  # a closed trend case covers the same period: no new one until it has passed
-        rated, satisfied = conn.execute(
-            select(func.count(), func.coalesce(func.sum(cast(Rating.satisfied, Integer)), 0))
-            .where(Rating.office_id == office_id, Rating.clerk_id == clerk, Rating.local_date >= start,
-                   Rating.local_date <= today, Rating.misuse == false(), Rating.score.is_not(None))).one()
-        if not trend_breached(int(satisfied), int(rated), settings.trend_target):
+    recently_closed = set(conn.scalars(select(Alert.clerk_id).where(
+        Alert.office_id == office_id, Alert.rule == "trend", Alert.clerk_id.in_(clerks),
+        Alert.closed_at > quiet_since)))  # a closed case covers the same period: none until it has passed
+    judged = [c for c in clerks if c not in recently_closed]
+    if not judged:
+        return []
+    tallies = stats.tally_by(conn, stats.Scope(start, today, (office_id,)), "clerk_id")
+    opened = []
+    for clerk in judged:
+        tally = tallies.get((clerk,), stats.Tally())
+        rated, satisfied = tally.rated, tally.satisfied
+        if not trend_breached(satisfied, rated, settings.trend_target):
             continue
         latest = max(f.created_at for f in facts if f.clerk_id == clerk)
         share = f"{satisfied * 100 / rated:.0f}".replace(".", ",")
@@ -291,7 +298,7 @@ def _trend(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
         first = datetime.combine(start, time(0), zone).astimezone(UTC)
         opened.append(cases.open_alert(conn, cases.NewAlert(
             office_id, "trend", f"clerk:{clerk}", first, latest, summary,
-            {"clerks": [clerk], "rated": int(rated), "satisfied": int(satisfied), "days": settings.trend_days,
+            {"clerks": [clerk], "rated": rated, "satisfied": satisfied, "days": settings.trend_days,
              "target": settings.trend_target}, clerk_id=clerk), settings, received, who()))
     return opened
 
