@@ -26,11 +26,12 @@ stick), so both follow exactly the same rules:
    definition); a device flag that disagrees is overridden and counted
    (``Outcome.satisfied_disagreements``, summed per device).
 
-Newly stored ratings are then counted in the summaries (``summaries.add_ratings``) and go
-through the alert rules, in the same transaction and in that order (the trend rule reads the
-summaries) — one call,
+Newly stored ratings then go through the alert rules in the same transaction — one call,
 ``sync.server.alerts.detect.on_ratings_stored`` — which also keeps a contact number a citizen
-left with consent apart from the rating (``rating_contacts``, never exported).
+left with consent apart from the rating (``rating_contacts``, never exported) — and are
+counted in the summaries (``summaries.add_ratings``) last: the office-wide summary rows it
+updates stay locked until the batch commits, so concurrent batches of an office wait for each
+other there only briefly.
 
 Ticket snapshots are stored the same way in ``ticket_records``; each newly accepted snapshot
 then upserts ``tickets``, where a row only moves to a *higher* version, so snapshots may
@@ -285,9 +286,9 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         inserted.update(new_ratings)
         stored_now = [r for r in rating_rows if r["id"] in new_ratings]
         _insert_all(conn, Rating.__table__, stored_now)
-        _count_new_ratings(conn, stored_now)  # before the alert rules: the trend rule reads the summaries
         on_ratings_stored(conn, office.id, office.timezone, stored_now,
                           {rid: c for rid, c in contacts.items() if rid in new_ratings}, received)
+        _count_new_ratings(conn, stored_now)  # last: the office-wide summary rows stay locked until commit
     if ticket_items:
         ticket_items = [item for item in ticket_items if item[0]["id"] not in same_version]
     if ticket_items:

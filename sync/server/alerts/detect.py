@@ -84,7 +84,7 @@ def on_ratings_stored(conn: Connection, office_id: str, timezone: str, rows: lis
     if "burst" in settings.rules:
         opened.extend(_burst(conn, office_id, zone, facts, settings, names, received, who))
     if "trend" in settings.rules:
-        opened.extend(_trend(conn, office_id, zone, facts, settings, names, received, who))
+        opened.extend(_trend(conn, office_id, zone, rows, settings, names, received, who))
     return [a for a in opened if a is not None]
 
 
@@ -233,7 +233,7 @@ def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
                      for row in _read_in_ranges(conn, _unhappy_times_query, office_id, zone, ranges)]
     runs = burst_runs(new_times, unhappy_times, window, settings.burst_min_answers, settings.burst_unsatisfied_share)
     if runs is not None:
-        spans = _merged([(run.first - _INSTANT, run.kth + _INSTANT) for run in runs])
+        spans = _merged([(run.first - _INSTANT, run.last + _INSTANT) for run in runs])
         rated_at = _read_in_ranges(conn, _rated_counts_query, office_id, zone, spans)
         ranges = burst_regions(runs, [tuple(row) for row in rated_at], window, settings.burst_unsatisfied_share)
     if not ranges:
@@ -267,12 +267,13 @@ def _burst(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
     return [cases.open_alert(conn, new, settings, received, who())]
 
 
-def _trend(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingFact], settings: Alerts,
+def _trend(conn: Connection, office_id: str, zone: ZoneInfo, rows: list[dict], settings: Alerts,
            names, received: datetime, who) -> list[int | None]:
-    """Each clerk of the batch judged on the trend period's rated answers, read from the
-    summaries (kept in this transaction, new ratings included): a few hundred summary rows
-    however many ratings the clerk has."""
-    clerks = sorted({f.clerk_id for f in facts if f.counts and f.clerk_id})
+    """Each clerk of the batch judged on the trend period's rated answers: the summaries (a
+    few hundred rows however many ratings the clerk has) plus the batch's new ratings, which
+    ingest counts in the summaries after the rules."""
+    rated_rows = [r for r in rows if r["score"] is not None and not r["misuse"] and r["clerk_id"]]
+    clerks = sorted({r["clerk_id"] for r in rated_rows})
     if not clerks:
         return []
     today = received.astimezone(zone).date()
@@ -285,13 +286,17 @@ def _trend(conn: Connection, office_id: str, zone: ZoneInfo, facts: list[RatingF
     if not judged:
         return []
     tallies = stats.tally_by(conn, stats.Scope(start, today, (office_id,)), "clerk_id")
+    for r in rated_rows:
+        if start <= r["local_date"] <= today:
+            tallies.setdefault((r["clerk_id"],), stats.Tally()).add_ratings(
+                r["scale"], r["score"], r["satisfied"], r["misuse"], 1)
     opened = []
     for clerk in judged:
         tally = tallies.get((clerk,), stats.Tally())
         rated, satisfied = tally.rated, tally.satisfied
         if not trend_breached(satisfied, rated, settings.trend_target):
             continue
-        latest = max(f.created_at for f in facts if f.clerk_id == clerk)
+        latest = max(r["created_at"] for r in rated_rows if r["clerk_id"] == clerk)
         share = f"{satisfied * 100 / rated:.0f}".replace(".", ",")
         summary = (f"Cán bộ {names().get(clerk, clerk)}: {share}% hài lòng trong {settings.trend_days} ngày "
                    f"({satisfied}/{rated}), dưới mục tiêu {settings.trend_target * 100:.0f}%")

@@ -144,15 +144,24 @@ def fewest_unhappy(min_answers: int, unsatisfied_share: float) -> int:
 
 @dataclass(frozen=True)
 class BurstRun:
-    """``k = ⌈share × min_answers⌉`` consecutive unhappy answers, from ``first`` to ``kth``, that
-    could begin a qualifying window holding a new answer; ``unhappy`` counts the unhappy answers
-    from ``first`` on within a window (at most what such a window holds), ``unhappy_in_span``
-    those recorded in ``[first, kth]``."""
+    """``k = ⌈share × min_answers⌉`` consecutive unhappy answers that could begin a qualifying
+    window holding a new answer: ``unhappy`` holds their times and those of the unhappy
+    answers after them within a window of the first (what such a window could hold)."""
 
-    first: datetime
-    kth: datetime
-    unhappy: int
-    unhappy_in_span: int
+    unhappy: tuple[datetime, ...]
+    k: int
+
+    @property
+    def first(self) -> datetime:
+        return self.unhappy[0]
+
+    @property
+    def kth(self) -> datetime:
+        return self.unhappy[self.k - 1]
+
+    @property
+    def last(self) -> datetime:
+        return self.unhappy[-1]
 
 
 def burst_runs(new_times: Sequence[datetime], unhappy_times: Sequence[datetime], window: timedelta,
@@ -177,8 +186,7 @@ def burst_runs(new_times: Sequence[datetime], unhappy_times: Sequence[datetime],
         after_start = bisect_right(news, kth - window)
         if after_start == len(news) or news[after_start] >= first + window:
             continue  # no new answer in the range
-        runs.append(BurstRun(first, kth, bisect_left(unhappy, first + window) - a,
-                             bisect_right(unhappy, kth) - bisect_left(unhappy, first)))
+        runs.append(BurstRun(tuple(unhappy[a:bisect_left(unhappy, first + window)]), k))
     return runs
 
 
@@ -188,13 +196,14 @@ def burst_regions(runs: Sequence[BurstRun], rated_at: Sequence[tuple[datetime, i
     ``burst_windows`` finds; sorted and merged.
 
     ``rated_at`` holds (recorded time, rated answers at that time) for every time inside the
-    runs' spans ``[first, kth]``. A qualifying window whose first unhappy answer begins a run
-    holds the whole span, so every satisfied answer of it (``S``), and at most ``U =
-    run.unhappy`` unhappy ones: its unhappy share is at most ``U / (U + S)``, and a run with
-    ``U < share × (U + S)`` begins none and is dropped. Each run kept adds ``(kth − window,
-    first + window)``, where its windows lie. Bursts are rare, and at a busy office the
-    satisfied answers between two unhappy ones rule most runs out, so this reads a few dozen
-    ratings instead of every rating of the days a batch touches.
+    runs' spans ``[first, last]``. Take a qualifying window whose first unhappy answer begins
+    a run, and its last unhappy answer ``t`` (the k-th of the run or a later one): it holds
+    the ``n`` unhappy answers of the run up to ``t`` and every satisfied answer between
+    ``first`` and ``t`` (``S``), so ``n ≥ share × (n + S)``. A run where no ``t`` passes begins
+    no qualifying window and is dropped; each run kept adds ``(kth − window, first +
+    window)``, where its windows lie. Bursts are rare, and at a busy office the satisfied
+    answers between unhappy ones rule nearly every run out, so the rated answers are read
+    only around real bursts, not around every pair of unhappy answers.
     """
     times = sorted(rated_at)
     at = [t for t, _ in times]
@@ -203,8 +212,9 @@ def burst_regions(runs: Sequence[BurstRun], rated_at: Sequence[tuple[datetime, i
         before.append(before[-1] + n)
     ranges: list[tuple[datetime, datetime]] = []
     for run in runs:
-        satisfied = before[bisect_right(at, run.kth)] - before[bisect_left(at, run.first)] - run.unhappy_in_span
-        if run.unhappy < unsatisfied_share * (run.unhappy + satisfied) - 1e-9:
+        since = before[bisect_left(at, run.first)]
+        if not any(n >= unsatisfied_share * (before[bisect_right(at, t)] - since) - 1e-9
+                   for n, t in enumerate(run.unhappy[run.k - 1:], start=run.k)):
             continue
         start, end = run.kth - window, run.first + window
         if ranges and start <= ranges[-1][1]:

@@ -143,7 +143,7 @@ def regions(rated, new, min_answers=4, share=0.5):
                       W, min_answers, share)
     if runs is None:
         return None
-    at = Counter(f.created_at for f in rated if any(run.first <= f.created_at <= run.kth for run in runs))
+    at = Counter(f.created_at for f in rated if any(run.first <= f.created_at <= run.last for run in runs))
     return burst_regions(runs, list(at.items()), W, share)
 
 
