@@ -171,6 +171,14 @@ def _server_problems(rec: dict, office: OfficeFacts) -> list[str]:
     return problems
 
 
+_REASONS_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder for every row: json.dumps makes one per call
+
+
+def _reasons_json(reasons: list[str]) -> str:
+    """A rating's reason codes as stored: JSON text, ``[]`` for most ratings (the satisfied ones)."""
+    return _REASONS_ENCODER.encode(reasons) if reasons else "[]"
+
+
 def _rating_row(rec: dict, digest: str, office: OfficeFacts, device_id: str, received: datetime) -> dict:
     created = _utc(rec["created_at"])
     local_date, local_hour = _local(created, _zone(office.timezone))
@@ -180,7 +188,7 @@ def _rating_row(rec: dict, digest: str, office: OfficeFacts, device_id: str, rec
         "counter_id": rec["counter_id"], "clerk_id": rec["clerk_id"], "ticket_id": rec["ticket_id"],
         "ticket_number": rec["ticket_number"], "service_id": rec["service_id"], "score": rec["score"],
         "scale": rec["scale"], "satisfied": rec["satisfied"],
-        "reasons": json.dumps(rec["reasons"], ensure_ascii=False), "comment": rec["comment"],
+        "reasons": _reasons_json(rec["reasons"]), "comment": rec["comment"],
         "misuse": rec["misuse"], "lang": rec["lang"], "channel": rec.get("channel", "tablet"),
         "received_at": received,
     }

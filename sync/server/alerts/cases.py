@@ -134,8 +134,10 @@ class OfficeContacts:
     """Who hears of one office's new alerts, looked up once per batch: its time zone, the
     manager new cases are assigned to, and the managers' addresses."""
 
-    def __init__(self, conn: Connection, office_id: str):
-        self.zone = ZoneInfo(conn.scalar(select(Office.timezone).where(Office.id == office_id)) or "Asia/Ho_Chi_Minh")
+    def __init__(self, conn: Connection, office_id: str, timezone: str | None = None):
+        """``timezone``: the office's, when the caller has it already (ingest does)."""
+        timezone = timezone or conn.scalar(select(Office.timezone).where(Office.id == office_id))
+        self.zone = ZoneInfo(timezone or "Asia/Ho_Chi_Minh")
         self.manager_id = _manager(conn, office_id)
         self.emails = _emails(conn, Admin.office_id == office_id)
 

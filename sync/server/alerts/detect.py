@@ -71,7 +71,7 @@ def on_ratings_stored(conn: Connection, office_id: str, timezone: str, rows: lis
     if not settings.rules:
         return []
     facts = [_fact(r) for r in rows]
-    who = _Lazy(lambda: cases.OfficeContacts(conn, office_id))
+    who = _Lazy(lambda: cases.OfficeContacts(conn, office_id, timezone))
     late_after = timedelta(minutes=settings.late_after_min)
     names = _Lazy(lambda: _clerk_names(conn, office_id))
     zone = ZoneInfo(timezone)
