@@ -103,11 +103,6 @@ def log_event(conn: Connection, alert_id: int, actor: str, action: str, text: st
                                       "action": action, "text": text}])
 
 
-def _manager(conn: Connection, office_id: str) -> int | None:
-    return conn.scalar(select(Admin.id).where(Admin.office_id == office_id, Admin.role == "office_manager")
-                       .order_by(Admin.id).limit(1))
-
-
 def _emails(conn: Connection, *conditions) -> list[str]:
     return sorted({e for e in conn.scalars(select(Admin.email).where(*conditions)) if e})
 
@@ -138,8 +133,9 @@ class OfficeContacts:
         """``timezone``: the office's, when the caller has it already (ingest does)."""
         timezone = timezone or conn.scalar(select(Office.timezone).where(Office.id == office_id))
         self.zone = ZoneInfo(timezone or "Asia/Ho_Chi_Minh")
-        self.manager_id = _manager(conn, office_id)
-        self.emails = _emails(conn, Admin.office_id == office_id)
+        admins = conn.execute(select(Admin.id, Admin.role, Admin.email).where(Admin.office_id == office_id)).all()
+        self.manager_id = min((a.id for a in admins if a.role == "office_manager"), default=None)  # the first one
+        self.emails = sorted({a.email for a in admins if a.email})
 
 
 def open_alert(conn: Connection, new: NewAlert, settings: Alerts, now: datetime | None = None,

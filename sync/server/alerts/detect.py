@@ -278,24 +278,24 @@ def _trend(conn: Connection, office_id: str, zone: ZoneInfo, rows: list[dict], s
         return []
     today = received.astimezone(zone).date()
     start = today - timedelta(days=settings.trend_days - 1)
-    quiet_since = received - timedelta(days=settings.trend_days)
-    recently_closed = set(conn.scalars(select(Alert.clerk_id).where(
-        Alert.office_id == office_id, Alert.rule == "trend", Alert.clerk_id.in_(clerks),
-        Alert.closed_at > quiet_since)))  # a closed case covers the same period: none until it has passed
-    judged = [c for c in clerks if c not in recently_closed]
-    if not judged:
-        return []
     tallies = stats.tally_by(conn, stats.Scope(start, today, (office_id,)), "clerk_id")
     for r in rated_rows:
         if start <= r["local_date"] <= today:
             tallies.setdefault((r["clerk_id"],), stats.Tally()).add_ratings(
                 r["scale"], r["score"], r["satisfied"], r["misuse"], 1)
+    empty = stats.Tally()  # a clerk whose new ratings all fall outside the period (an old backlog)
+    breached = [c for c in clerks if trend_breached(tallies.get((c,), empty).satisfied,
+                                                    tallies.get((c,), empty).rated, settings.trend_target)]
+    if not breached:
+        return []
+    recently_closed = set(conn.scalars(select(Alert.clerk_id).where(
+        Alert.office_id == office_id, Alert.rule == "trend", Alert.clerk_id.in_(breached),
+        Alert.closed_at > received - timedelta(days=settings.trend_days))))
     opened = []
-    for clerk in judged:
-        tally = tallies.get((clerk,), stats.Tally())
-        rated, satisfied = tally.rated, tally.satisfied
-        if not trend_breached(satisfied, rated, settings.trend_target):
-            continue
+    for clerk in breached:
+        if clerk in recently_closed:
+            continue  # a closed case covers the same period: none until it has passed
+        rated, satisfied = tallies[(clerk,)].rated, tallies[(clerk,)].satisfied
         latest = max(r["created_at"] for r in rated_rows if r["clerk_id"] == clerk)
         share = f"{satisfied * 100 / rated:.0f}".replace(".", ",")
         summary = (f"Cán bộ {names().get(clerk, clerk)}: {share}% hài lòng trong {settings.trend_days} ngày "

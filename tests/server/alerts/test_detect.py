@@ -116,6 +116,9 @@ def test_a_clerk_below_target_over_thirty_days_raises_a_trend_alert_once(kit):
                     "đã nhắc nhở")
     kit.upload([kit.rating(recent(1), 2)])
     assert len(kit.alerts()) == 1  # not again within the trend period it judged
+    # a backlog from before the period, of a clerk with nothing in it: judged on nothing, stored
+    old = kit.upload([kit.rating(recent(60 * 24 * 40), 3, clerk="tran-thi-binh")])
+    assert [r["status"] for r in old] == ["accepted"] and len(kit.alerts()) == 1
 
 
 def _finished_tickets(kit, day, counter: int, n: int):
