@@ -184,8 +184,12 @@ def open_alerts(conn: Connection, news: list[NewAlert], settings: Alerts, now: d
 
 def attach_ratings(conn: Connection, alert_id: int, rule: str, rating_ids: set[str], last_at: datetime) -> int:
     """Add ratings to an open alert (a burst that goes on); returns how many were new to it."""
-    known = set(conn.scalars(select(AlertRating.rating_id).where(AlertRating.alert_id == alert_id)))
-    fresh = sorted(rating_ids - known)
+    wanted = sorted(rating_ids)
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):  # only these ids: an alert that goes on for days links thousands
+        known.update(conn.scalars(select(AlertRating.rating_id).where(
+            AlertRating.alert_id == alert_id, AlertRating.rating_id.in_(wanted[start:start + 500]))))
+    fresh = [r for r in wanted if r not in known]
     if not fresh:
         return 0
     # Two batches of one office may attach the same rating at once: the database keeps one link.
