@@ -34,13 +34,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import any_, bindparam, create_engine, event, inspect
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync.server.replica import ReadRouter
 
-__all__ = ["Database", "current_revision", "head_revision", "json_rows", "make_engine", "migrate", "normalise_url"]
+__all__ = ["Database", "among", "current_revision", "head_revision", "json_rows", "make_engine", "migrate", "normalise_url"]
 
 REPLICA_CONNECT_TIMEOUT_S = 2  # a replica that does not answer quickly is treated as down
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -52,6 +53,14 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def among(conn, column, values: list):
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter instead of one per value
+    (a statement with hundreds of parameters costs more to build than to run)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 def json_rows(rows: list[dict]) -> str:

@@ -57,14 +57,14 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import any_, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sync.records import RecordError, validate
 from sync.server import summaries
 from sync.server.alerts.detect import on_ratings_stored
-from sync.server.db import json_rows
+from sync.server.db import among, json_rows
 from sync.server.models import Counter, Office, Quarantine, RatedTicket, Rating, RatingId, Service, Ticket, TicketRecord
 from sync.server.stats import satisfied_for
 
@@ -313,7 +313,7 @@ def ingest_records(conn: Connection, office: OfficeFacts, device_id: str, record
         ids = [rid for rid in missing if fresh[rid][2] == ("rating" if model is RatingId else "ticket")]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            stored.update(conn.execute(select(model.id, model.content_hash).where(_among(conn, model.id, chunk))).all())
+            stored.update(conn.execute(select(model.id, model.content_hash).where(among(conn, model.id, chunk))).all())
     quarantine = []
     for rid, (index, digest, _kind, _rows, raw, rec) in fresh.items():
         if rid in inserted:
@@ -346,7 +346,7 @@ def _stored_snapshots(conn: Connection, fresh: dict) -> list:
     for start in range(0, len(tickets), 500):
         rows += conn.execute(select(TicketRecord.id, TicketRecord.ticket_id, TicketRecord.version,
                                     TicketRecord.local_date, TicketRecord.content_hash)
-                             .where(_among(conn, TicketRecord.ticket_id, tickets[start:start + 500]))).all()
+                             .where(among(conn, TicketRecord.ticket_id, tickets[start:start + 500]))).all()
     return rows
 
 
@@ -412,7 +412,7 @@ def _claim_tickets(conn: Connection, office: OfficeFacts, rows: list[dict], rece
     for start in range(0, len(lost), 500):
         holders.update((t, (rid, ch)) for t, rid, ch in conn.execute(
             select(RatedTicket.ticket_id, RatedTicket.rating_id, RatedTicket.channel)
-            .where(RatedTicket.office_id == office.id, _among(conn, RatedTicket.ticket_id, lost[start:start + 500]))))
+            .where(RatedTicket.office_id == office.id, among(conn, RatedTicket.ticket_id, lost[start:start + 500]))))
     refused = {}
     for row in claims:
         holder_id, channel = holders[row["ticket_id"]]
@@ -487,7 +487,7 @@ def _upsert_tickets(conn: Connection, insert, rows: list[dict]) -> None:
     old: dict[str, dict] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for row in conn.execute(select(*summaries.ticket_columns()).where(_among(conn, Ticket.ticket_id, chunk))).mappings():
+        for row in conn.execute(select(*summaries.ticket_columns()).where(among(conn, Ticket.ticket_id, chunk))).mappings():
             old[row["ticket_id"]] = dict(row)
     changes = [(old.get(k), best[k]) for k in ids
                if k not in old or (old[k]["version"] < best[k]["version"] and old[k]["office_id"] == best[k]["office_id"])]
@@ -515,11 +515,3 @@ def _pg_ticket_upsert_sql() -> str:
                      if c.name not in ("ticket_id", "local_date"))
     return (_json_insert_sql(Ticket.__table__, None) + f" ON CONFLICT (ticket_id, local_date) DO UPDATE SET {sets} "
             "WHERE tickets.version < excluded.version AND tickets.office_id = excluded.office_id")
-
-
-def _among(conn: Connection, column, values: list):
-    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter instead of one per value
-    (a statement with hundreds of parameters costs more to build than to run)."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)

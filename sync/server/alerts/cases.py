@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from sync.config import Alerts
 from sync.server.alerts.rules import due_time
+from sync.server.db import among
 from sync.server.models import Admin, Alert, AlertRating, CaseEvent, Notification, Office, RatingContact
 
 __all__ = [
@@ -188,7 +189,7 @@ def attach_ratings(conn: Connection, alert_id: int, rule: str, rating_ids: set[s
     known: set[str] = set()
     for start in range(0, len(wanted), 500):  # only these ids: an alert that goes on for days links thousands
         known.update(conn.scalars(select(AlertRating.rating_id).where(
-            AlertRating.alert_id == alert_id, AlertRating.rating_id.in_(wanted[start:start + 500]))))
+            AlertRating.alert_id == alert_id, among(conn, AlertRating.rating_id, wanted[start:start + 500]))))
     fresh = [r for r in wanted if r not in known]
     if not fresh:
         return 0
