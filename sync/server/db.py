@@ -41,7 +41,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sync.server.replica import ReadRouter
 
-__all__ = ["Database", "among", "current_revision", "head_revision", "json_rows", "make_engine", "migrate", "normalise_url"]
+__all__ = ["Database", "among", "current_revision", "head_revision", "json_rows", "make_engine", "migrate",
+           "normalise_url"]
 
 REPLICA_CONNECT_TIMEOUT_S = 2  # a replica that does not answer quickly is treated as down
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
